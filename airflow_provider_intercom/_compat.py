@@ -1,0 +1,61 @@
+"""Every Airflow import of the provider, each from its newest location first.
+
+Airflow 3 moved the authoring API into ``airflow.sdk``, one name at a time: ``BaseOperator``,
+``BaseOperatorLink`` and ``Context`` are there from 3.0, ``BaseHook`` only from 3.1. Each name is
+therefore imported on its own, so that 3.0 takes what it has from ``airflow.sdk`` and 2.x
+falls back to the old modules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseHook, BaseOperator, BaseOperatorLink, Context
+    from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
+    from airflow.sdk.execution_time.xcom import XCom
+    from airflow.sdk.log import mask_secret
+else:
+    # airflow.exceptions re-exports the Task SDK's classes on 3.x, so both versions agree on them.
+    from airflow.exceptions import AirflowException, AirflowNotFoundException
+
+    try:
+        from airflow.sdk import BaseHook
+    except ImportError:  # Airflow < 3.1
+        from airflow.hooks.base import BaseHook
+
+    try:
+        from airflow.sdk import BaseOperator
+    except ImportError:  # Airflow 2.x
+        from airflow.models import BaseOperator
+
+    try:
+        from airflow.sdk import BaseOperatorLink
+    except ImportError:  # Airflow 2.x
+        from airflow.models import BaseOperatorLink
+
+    try:
+        from airflow.sdk import Context
+    except ImportError:  # Airflow 2.x
+        from airflow.utils.context import Context
+
+    try:
+        from airflow.sdk.execution_time.xcom import XCom
+    except ImportError:  # Airflow 2.x
+        from airflow.models.xcom import XCom
+
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # Airflow 2.x
+        from airflow.utils.log.secrets_masker import mask_secret
+
+__all__ = [
+    "AirflowException",
+    "AirflowNotFoundException",
+    "BaseHook",
+    "BaseOperator",
+    "BaseOperatorLink",
+    "Context",
+    "XCom",
+    "mask_secret",
+]

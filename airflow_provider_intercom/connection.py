@@ -1,0 +1,338 @@
+"""The Intercom connection contract, in one place.
+
+Everything a user can put in an ``intercom`` Airflow connection is declared here once: the
+connection form (declarative for Airflow >= 3.2, classmethods for 2.x are built from the same
+table), the defaults, and :class:`IntercomConnectionSettings`, which validates a connection into
+the settings the hook uses.
+
+Airflow calls :func:`airflow_provider_intercom.get_provider_info` while it is still initialising
+its own configuration, and that function imports this module, so nothing here may import
+``airflow`` at module level.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+CONN_TYPE = "intercom"
+DEFAULT_CONN_ID = "intercom_default"
+CONN_NAME_ATTR = "intercom_conn_id"
+HOOK_NAME = "Intercom"
+HOOK_CLASS_NAME = "airflow_provider_intercom.hooks.intercom.IntercomHook"
+
+#: Intercom's regional API hosts (``SOURCES.md``: US, EU, AU).
+API_BASE_URLS: Mapping[str, str] = {
+    "us": "https://api.intercom.io",
+    "eu": "https://api.eu.intercom.io",
+    "au": "https://api.au.intercom.io",
+}
+#: Where a region's inbox lives, for "View in Intercom" links.
+APP_BASE_URLS: Mapping[str, str] = {
+    "us": "https://app.intercom.com",
+    "eu": "https://app.eu.intercom.com",
+    "au": "https://app.au.intercom.com",
+}
+
+DEFAULT_REGION = "us"
+#: The newest stable version in Intercom's OpenAPI description; pinned so that response shapes
+#: do not change when someone edits the app's default version in Intercom's Developer Hub.
+DEFAULT_API_VERSION = "2.16"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_MAX_RETRY_TIME = 300.0
+MAX_RETRIES_LIMIT = 20
+
+_API_VERSION_RE = re.compile(r"^(?:\d{1,2}\.\d{1,2}|Unstable)$")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+@dataclass(frozen=True)
+class ExtraField:
+    """One field of the connection's ``extra`` JSON, as the connection form shows it."""
+
+    name: str
+    label: str
+    description: str
+    json_type: str
+    default: Any = None
+    enum: tuple[str, ...] = ()
+
+
+#: The extras, in the order the connection form shows them.
+EXTRA_FIELDS: tuple[ExtraField, ...] = (
+    ExtraField(
+        "region",
+        "Region",
+        "Where the workspace is hosted: us (api.intercom.io), eu (api.eu.intercom.io) "
+        "or au (api.au.intercom.io). Ignored when Host is set.",
+        "string",
+        DEFAULT_REGION,
+        ("us", "eu", "au"),
+    ),
+    ExtraField(
+        "api_version",
+        "API version",
+        "Sent as the Intercom-Version header, so responses keep their shape whatever the app's default version is.",
+        "string",
+        DEFAULT_API_VERSION,
+    ),
+    ExtraField("timeout", "Timeout (seconds)", "Per-request timeout in seconds.", "number", DEFAULT_TIMEOUT),
+    ExtraField(
+        "max_retries",
+        "Max retries",
+        "Retries of one request after a 429, 5xx, timeout or connection error.",
+        "integer",
+        DEFAULT_MAX_RETRIES,
+    ),
+    ExtraField(
+        "max_retry_time",
+        "Max retry time (seconds)",
+        "Upper bound on the time one request may spend waiting and retrying.",
+        "number",
+        DEFAULT_MAX_RETRY_TIME,
+    ),
+    ExtraField(
+        "verify_ssl",
+        "Verify TLS certificates",
+        "Leave on. Turning it off logs a warning on every task.",
+        "boolean",
+        True,
+    ),
+    ExtraField(
+        "app_id_code",
+        "App id code",
+        "Optional workspace id code (as in app.intercom.com/a/inbox/<id code>/...), used for "
+        "'View in Intercom' links. Looked up with GET /me when empty.",
+        "string",
+    ),
+)
+
+HIDDEN_FIELDS: tuple[str, ...] = ("login", "schema", "port")
+RELABELING: Mapping[str, str] = {"password": "Access token", "host": "Base URL (optional)"}
+PLACEHOLDERS: Mapping[str, str] = {
+    "host": "https://api.intercom.io (leave empty to use the region)",
+    "password": "Intercom access token",
+}
+
+
+def provider_connection_type() -> dict[str, Any]:
+    """Return the ``connection-types`` entry of the provider info (declarative form, Airflow >= 3.2)."""
+    conn_fields: dict[str, Any] = {}
+    for extra in EXTRA_FIELDS:
+        schema: dict[str, Any] = {"type": [extra.json_type, "null"]}
+        if extra.default is not None:
+            schema["default"] = extra.default
+        if extra.enum:
+            schema["enum"] = list(extra.enum)
+        if extra.json_type in ("number", "integer"):
+            schema["minimum"] = 0
+        conn_fields[extra.name] = {"label": extra.label, "description": extra.description, "schema": schema}
+    return {
+        "connection-type": CONN_TYPE,
+        "hook-class-name": HOOK_CLASS_NAME,
+        "hook-name": HOOK_NAME,
+        "ui-field-behaviour": {
+            "hidden-fields": list(HIDDEN_FIELDS),
+            "relabeling": dict(RELABELING),
+            "placeholders": dict(PLACEHOLDERS),
+        },
+        "conn-fields": conn_fields,
+    }
+
+
+@dataclass(frozen=True)
+class IntercomConnectionSettings:
+    """Validated settings of one Intercom connection.
+
+    :param conn_id: the Airflow connection id, named in every error.
+    :param token: the access token; never shown in ``repr``.
+    :param base_url: API base URL without a trailing slash.
+    :param region: ``us``, ``eu`` or ``au``; for links into the inbox.
+    :param api_version: the ``Intercom-Version`` header.
+    :param timeout: per-request timeout in seconds.
+    :param max_retries: retries of one request.
+    :param max_retry_time: seconds one request may spend retrying.
+    :param verify_ssl: verify TLS certificates.
+    :param app_id_code: the workspace id code for inbox links, if configured.
+    """
+
+    conn_id: str
+    token: str = field(repr=False)
+    base_url: str = API_BASE_URLS[DEFAULT_REGION]
+    region: str = DEFAULT_REGION
+    api_version: str = DEFAULT_API_VERSION
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_retry_time: float = DEFAULT_MAX_RETRY_TIME
+    verify_ssl: bool = True
+    app_id_code: str | None = None
+
+    @property
+    def app_base_url(self) -> str:
+        """The inbox host of this connection's region."""
+        return APP_BASE_URLS[self.region]
+
+    @classmethod
+    def from_connection(
+        cls,
+        conn_id: str,
+        *,
+        password: str | None,
+        host: str | None,
+        port: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> IntercomConnectionSettings:
+        """Validate the fields of an Airflow connection.
+
+        :param conn_id: the connection id, for error messages.
+        :param password: the access token.
+        :param host: optional base URL, overriding the region.
+        :param port: optional port, for a host given without one.
+        :param extra: the connection's extra JSON, already parsed.
+        :param warn: where to report questionable but usable values (default: ``warnings.warn``).
+        :raises IntercomConfigError: naming the connection and the field that is wrong.
+        """
+        extra = dict(extra or {})
+        warn = warn or _warn
+        token = (password or "").strip()
+        if not token:
+            _fail(
+                conn_id,
+                "has no access token. Put the token in the connection's Password field "
+                "(labelled 'Access token' in the UI)",
+            )
+        unknown = sorted(set(extra) - {f.name for f in EXTRA_FIELDS})
+        if unknown:
+            warn(
+                f"Intercom connection {conn_id!r} has unknown extra field(s) {unknown}; they are ignored. "
+                f"Known fields: {[f.name for f in EXTRA_FIELDS]}."
+            )
+        region = _region(conn_id, extra.get("region"))
+        if host and host.strip():
+            base_url = _base_url(conn_id, host.strip(), port)
+            if extra.get("region") not in (None, ""):
+                warn(
+                    f"Intercom connection {conn_id!r} sets both Host ({base_url}) and extra 'region' "
+                    f"({region}); Host wins. Remove one of them."
+                )
+        else:
+            base_url = API_BASE_URLS[region]
+        api_version = str(extra.get("api_version") or DEFAULT_API_VERSION).strip()
+        if not _API_VERSION_RE.match(api_version):
+            _fail(
+                conn_id,
+                f"has a malformed extra 'api_version' {api_version!r}. Use a version such as "
+                f"{DEFAULT_API_VERSION!r} (quoted, so JSON keeps it a string), or 'Unstable'",
+            )
+        app_id_code = extra.get("app_id_code")
+        return cls(
+            conn_id=conn_id,
+            token=token,
+            base_url=base_url,
+            region=region,
+            api_version=api_version,
+            timeout=_positive_number(conn_id, "timeout", extra.get("timeout"), DEFAULT_TIMEOUT),
+            max_retries=_retries(conn_id, extra.get("max_retries")),
+            max_retry_time=_positive_number(
+                conn_id, "max_retry_time", extra.get("max_retry_time"), DEFAULT_MAX_RETRY_TIME
+            ),
+            verify_ssl=_boolean(conn_id, "verify_ssl", extra.get("verify_ssl"), True),
+            app_id_code=str(app_id_code).strip() if app_id_code not in (None, "") else None,
+        )
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _fail(conn_id: str, problem: str) -> NoReturn:
+    # Imported here: see the module docstring.
+    from airflow_provider_intercom.exceptions import IntercomConfigError
+
+    raise IntercomConfigError(f"Intercom connection {conn_id!r} {problem}.", conn_id=conn_id)
+
+
+def _region(conn_id: str, value: Any) -> str:
+    if value in (None, ""):
+        return DEFAULT_REGION
+    region = str(value).strip().lower()
+    if region not in API_BASE_URLS:
+        _fail(conn_id, f"has an unknown extra 'region' {value!r}. Use one of: {', '.join(API_BASE_URLS)}")
+    return region
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _base_url(conn_id: str, host: str, port: int | None) -> str:
+    # A URI-style connection (intercom://:token@api.eu.intercom.io) loses the scheme: default to https.
+    url = host if "://" in host else f"https://{host}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _fail(conn_id, f"has an invalid Host {host!r}. Use a full base URL such as https://api.eu.intercom.io")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        _fail(conn_id, "has a Host with credentials, a query or a fragment. Use a plain base URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        _fail(
+            conn_id,
+            f"has a plain-http Host {parts.hostname!r}. The access token must never travel in clear "
+            "text: use https:// (plain http is only allowed for loopback test servers)",
+        )
+    netloc = parts.netloc
+    if port and parts.port is None:
+        netloc = f"{netloc}:{int(port)}"
+    return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _positive_number(conn_id: str, name: str, value: Any, default: float) -> float:
+    if value in (None, ""):
+        return default
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+    except (TypeError, ValueError):
+        _fail(conn_id, f"has a non-numeric extra {name!r} {value!r}. Give a number of seconds, e.g. 30")
+    if not math.isfinite(number) or number <= 0:
+        _fail(conn_id, f"has extra {name!r} {value!r}; it must be a positive number of seconds")
+    return number
+
+
+def _retries(conn_id: str, value: Any) -> int:
+    if value in (None, ""):
+        return DEFAULT_MAX_RETRIES
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) > MAX_RETRIES_LIMIT:
+        _fail(
+            conn_id,
+            f"has extra 'max_retries' {value!r}; it must be a whole number from 0 to {MAX_RETRIES_LIMIT}",
+        )
+    return int(text)
+
+
+def _boolean(conn_id: str, name: str, value: Any, default: bool) -> bool:
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    _fail(conn_id, f"has extra {name!r} {value!r}; use true or false")

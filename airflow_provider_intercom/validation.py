@@ -1,0 +1,146 @@
+"""Validation of task input, before anything is sent to Intercom."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from airflow_provider_intercom.exceptions import IntercomValidationError
+
+#: Intercom conversation ids are decimal digit strings; 32 digits leaves ample headroom.
+MAX_ID_LENGTH = 32
+
+SEARCH_OPERATORS = frozenset({"=", "!=", "IN", "NIN", "<", ">", "<=", ">=", "~", "!~", "^", "$"})
+GROUP_OPERATORS = frozenset({"AND", "OR"})
+#: Intercom's documented limits: two levels of nesting, fifteen filters per group.
+MAX_SEARCH_NESTING = 2
+MAX_FILTERS_PER_GROUP = 15
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def validate_conversation_id(value: Any, *, where: str = "conversation_id") -> str:
+    """Return a conversation id as Intercom's digit string, or raise.
+
+    An ``int`` is accepted; a ``bool``, a ``float``, a non-digit string or anything else is not,
+    because it would otherwise end up in the request path (``"../me"`` must never become a URL).
+
+    :param value: the id as the DAG author gave it.
+    :param where: what to call it in the error message.
+    :raises IntercomValidationError: if the value is not a conversation id.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise IntercomValidationError(
+            f"{where} must be an Intercom conversation id (a string of digits such as '123', or an int); "
+            f"got {type(value).__name__} {_describe(value)}."
+        )
+    text = str(value)
+    # str.isdigit() also accepts superscripts and other Unicode digits; Intercom ids are ASCII.
+    if not (text.isascii() and text.isdigit()):
+        raise IntercomValidationError(
+            f"{where} must be an Intercom conversation id made of digits only, such as '123'; got {_describe(value)}."
+        )
+    if len(text) > MAX_ID_LENGTH:
+        raise IntercomValidationError(
+            f"{where} is {len(text)} digits long; Intercom conversation ids have at most {MAX_ID_LENGTH}."
+        )
+    return text
+
+
+def validate_conversation_ids(values: Any, *, where: str = "conversation_ids") -> list[str]:
+    """Validate a collection of ids; return them de-duplicated, first occurrence kept.
+
+    :param values: any non-string, non-mapping iterable of ids (a list, a tuple, an XCom sequence).
+    :param where: what to call it in error messages.
+    :raises IntercomValidationError: naming the first bad id and its position, or the bad collection.
+    """
+    if isinstance(values, (str, bytes)):
+        raise IntercomValidationError(
+            f"{where} must be a list of ids, got a string ({_describe(values)}). A Jinja template such as "
+            '"{{ ti.xcom_pull(...) }}" renders to a string: pass the upstream task\'s .output '
+            "(an XComArg) instead, or set render_template_as_native_obj=True on the DAG."
+        )
+    if isinstance(values, Mapping) or not isinstance(values, Iterable):
+        raise IntercomValidationError(
+            f"{where} must be a list (or other sequence) of conversation ids; got {type(values).__name__}."
+        )
+    seen: dict[str, None] = {}
+    for index, value in enumerate(values):
+        seen.setdefault(validate_conversation_id(value, where=f"{where}[{index}]"), None)
+    if not seen:
+        raise IntercomValidationError(
+            f"{where} is empty: there is nothing to mark read. If an empty upstream result is normal, "
+            "guard the task with a ShortCircuitOperator or skip it upstream."
+        )
+    return list(seen)
+
+
+def validate_search_query(query: Any, *, where: str = "search_query") -> dict[str, Any]:
+    """Check that ``query`` is an Intercom search query (the ``query`` of POST /conversations/search).
+
+    :param query: a single filter ``{"field", "operator", "value"}`` or a group
+        ``{"operator": "AND"|"OR", "value": [filters or groups]}``.
+    :param where: what to call it in error messages.
+    :raises IntercomValidationError: naming the part of the query that is wrong.
+    """
+    _check_query(query, where=where, depth=0)
+    return dict(query)
+
+
+def _check_query(query: Any, *, where: str, depth: int) -> None:
+    if not isinstance(query, Mapping):
+        raise IntercomValidationError(
+            f"{where} must be an Intercom search query (a dict such as "
+            "{'field': 'state', 'operator': '=', 'value': 'closed'}); "
+            f"got {type(query).__name__} {_describe(query)}."
+        )
+    operator = query.get("operator")
+    if operator in GROUP_OPERATORS:
+        extra = set(query) - {"operator", "value"}
+        members = query.get("value")
+        if extra:
+            raise IntercomValidationError(f"{where} is an {operator} group with unexpected keys {sorted(extra)}.")
+        if not isinstance(members, list) or not members:
+            raise IntercomValidationError(f"{where} is an {operator} group; its 'value' must be a non-empty list.")
+        if len(members) > MAX_FILTERS_PER_GROUP:
+            raise IntercomValidationError(
+                f"{where} has {len(members)} filters; Intercom allows at most {MAX_FILTERS_PER_GROUP} per group."
+            )
+        for index, member in enumerate(members):
+            nested = isinstance(member, Mapping) and member.get("operator") in GROUP_OPERATORS
+            if nested and depth + 1 > MAX_SEARCH_NESTING:
+                raise IntercomValidationError(
+                    f"{where}.value[{index}] nests groups too deeply; Intercom allows {MAX_SEARCH_NESTING} levels."
+                )
+            _check_query(member, where=f"{where}.value[{index}]", depth=depth + 1)
+        return
+    if set(query) != {"field", "operator", "value"}:
+        raise IntercomValidationError(
+            f"{where} must have exactly the keys 'field', 'operator' and 'value' (or be an AND/OR group); "
+            f"got {sorted(query)}."
+        )
+    field = query["field"]
+    if not isinstance(field, str) or not field.strip():
+        raise IntercomValidationError(f"{where}.field must be a field name such as 'state'; got {_describe(field)}.")
+    if operator not in SEARCH_OPERATORS:
+        raise IntercomValidationError(
+            f"{where}.operator {_describe(operator)} is not an Intercom search operator; "
+            f"use one of {sorted(SEARCH_OPERATORS)}."
+        )
+    value = query["value"]
+    if operator in ("IN", "NIN"):
+        if not isinstance(value, list) or not all(_is_scalar(v) for v in value):
+            raise IntercomValidationError(
+                f"{where}: operator {operator} needs a list of values; got {_describe(value)}."
+            )
+    elif not (_is_scalar(value) or value is None):
+        raise IntercomValidationError(
+            f"{where}.value must be a string, number or boolean for operator {operator!r}; got {_describe(value)}."
+        )
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))

@@ -1,0 +1,53 @@
+"""Test set-up: a throwaway Airflow home with a real SQLite metadata DB, made before Airflow loads.
+
+Airflow reads its configuration the first time it is imported, so the environment is set here,
+at import time of the root conftest, before any test module imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_DAGS = REPO / "example_dags"
+SPEC_DIR = Path(os.environ.get("INTERCOM_SPEC_DIR", REPO.parent / "shared" / "intercom"))
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="intercom-provider-airflow-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
+        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+    }
+)
+# A connection left over in the developer's shell must not leak into tests.
+for _name in [n for n in os.environ if n.startswith("AIRFLOW_CONN_")]:
+    del os.environ[_name]
+
+pytest_plugins = ["tests.helpers.fixtures"]
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Iterator[Path]:
+    """Migrate the metadata DB once per test run (``airflow db migrate``, as a user would)."""
+    airflow = Path(sys.executable).with_name("airflow")
+    result = subprocess.run(  # noqa: S603 - our own venv's airflow CLI
+        [str(airflow), "db", "migrate"], capture_output=True, text=True, check=False, env=os.environ.copy()
+    )
+    assert result.returncode == 0, f"airflow db migrate failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    yield _AIRFLOW_HOME
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)

@@ -21,11 +21,16 @@ EXAMPLE_DAGS = REPO / "example_dags"
 SPEC_DIR = Path(os.environ.get("INTERCOM_SPEC_DIR", REPO.parent / "shared" / "intercom"))
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="intercom-provider-airflow-"))
+# dag.test() needs its DAG file inside the DAGs folder: the shipped examples, plus the tests' own.
+_DAGS = _AIRFLOW_HOME / "dags"
+_DAGS.mkdir()
+for _dag_file in [*EXAMPLE_DAGS.glob("*.py"), *(REPO / "tests" / "dags").glob("*.py")]:
+    shutil.copy(_dag_file, _DAGS / _dag_file.name)
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_AIRFLOW_HOME),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(_DAGS),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
         "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",

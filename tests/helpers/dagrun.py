@@ -60,9 +60,11 @@ def run_dag(dag_id: str, *, conf: dict[str, Any] | None = None) -> DagRunResult:
     else:
         from airflow.models.xcom import XCom as XComRow
     with create_session() as session:
-        tis = session.query(TaskInstance).filter(
-            TaskInstance.dag_id == dag_id, TaskInstance.run_id == dag_run.run_id
-        ).all()
+        tis = (
+            session.query(TaskInstance)
+            .filter(TaskInstance.dag_id == dag_id, TaskInstance.run_id == dag_run.run_id)
+            .all()
+        )
         rows = session.query(XComRow).filter(XComRow.dag_id == dag_id, XComRow.run_id == dag_run.run_id).all()
         xcoms = {(r.task_id, r.map_index, r.key): XComRow.deserialize_value(r) for r in rows}
         states = {(ti.task_id, ti.map_index): str(ti.state) for ti in tis}

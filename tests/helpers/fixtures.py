@@ -13,11 +13,14 @@ from airflow_provider_intercom.retry import RetryPolicy
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 
 #: Retries without real waiting, so fault tests stay fast; the delays themselves are unit-tested.
-FAST_RETRIES = RetryPolicy(max_retries=3, max_retry_time=30.0, backoff_base=0.01, backoff_cap=0.05,
-                           rate_limit_jitter=0.01, rate_limit_cap=2.0)
+FAST_RETRIES = RetryPolicy(
+    max_retries=3, max_retry_time=30.0, backoff_base=0.01, backoff_cap=0.05, rate_limit_jitter=0.01, rate_limit_cap=2.0
+)
 
 
-def make_hook(emulator: IntercomEmulator, *, policy: RetryPolicy | None = FAST_RETRIES, **settings: Any) -> IntercomHook:
+def make_hook(
+    emulator: IntercomEmulator, *, policy: RetryPolicy | None = FAST_RETRIES, **settings: Any
+) -> IntercomHook:
     """A hook on the emulator, built from settings rather than an Airflow connection."""
     values: dict[str, Any] = {"conn_id": "intercom_test", "token": emulator.token, "base_url": emulator.url}
     values.update(settings)

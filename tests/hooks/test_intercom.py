@@ -81,7 +81,10 @@ def test_search_is_a_lazy_generator_over_every_page() -> None:
         assert ids == [str(i) for i in range(1, 321)]
         posts = [r for r in emu.requests if r.method == "POST"]
         assert len(posts) == 3
-        assert posts[0].body == {"query": {"field": "created_at", "operator": ">", "value": 0}, "pagination": {"per_page": 150}}
+        assert posts[0].body == {
+            "query": {"field": "created_at", "operator": ">", "value": 0},
+            "pagination": {"per_page": 150},
+        }
         assert "starting_after" in posts[1].body["pagination"]
 
 
@@ -95,7 +98,8 @@ def test_search_matches_the_emulators_own_state(emulator: IntercomEmulator, hook
     }
     found = {c["id"] for c in hook.search_conversations(query, per_page=7)}
     expected = {
-        cid for cid in emulator.conversation_ids()
+        cid
+        for cid in emulator.conversation_ids()
         if emulator.get(cid)["state"] == "closed" and emulator.get(cid)["read"] is False
     }
     assert found == expected
@@ -103,7 +107,9 @@ def test_search_matches_the_emulators_own_state(emulator: IntercomEmulator, hook
 
 
 @pytest.mark.parametrize("per_page", [0, 151, True, 1.5])
-def test_search_rejects_bad_page_size_before_sending(emulator: IntercomEmulator, hook: IntercomHook, per_page: object) -> None:
+def test_search_rejects_bad_page_size_before_sending(
+    emulator: IntercomEmulator, hook: IntercomHook, per_page: object
+) -> None:
     with pytest.raises(ValueError, match="per_page"):
         hook.search_conversations({"field": "id", "operator": "=", "value": "1"}, per_page=per_page)  # type: ignore[arg-type]
     assert emulator.requests == []
@@ -115,7 +121,9 @@ def test_not_found_message_reads_well(emulator: IntercomEmulator, hook: Intercom
     err = info.value
     assert (err.status, err.code, err.method, err.path) == (404, "not_found", "PUT", "/conversations/999999")
     assert err.request_id
-    assert str(err).startswith(f"Intercom API 404 not_found on PUT /conversations/999999 (request_id={err.request_id}): ")
+    assert str(err).startswith(
+        f"Intercom API 404 not_found on PUT /conversations/999999 (request_id={err.request_id}): "
+    )
     assert "Conversation 999999 does not exist" in str(err)
     assert len(emulator.requests) == 1
 

@@ -51,7 +51,7 @@ def airflow_db() -> Iterator[Path]:
         [str(airflow), "db", "migrate"], capture_output=True, text=True, check=False, env=os.environ.copy()
     )
     assert result.returncode == 0, f"airflow db migrate failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
-    yield _AIRFLOW_HOME
+    return _AIRFLOW_HOME
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -14,7 +14,7 @@ from airflow_provider_intercom.testing.emulator import IntercomEmulator
 
 #: Retries without real waiting, so fault tests stay fast; the delays themselves are unit-tested.
 FAST_RETRIES = RetryPolicy(
-    max_retries=3, max_retry_time=30.0, backoff_base=0.01, backoff_cap=0.05, rate_limit_jitter=0.01, rate_limit_cap=2.0
+    max_retries=3, max_retry_time=30.0, backoff_base=0.01, backoff_cap=0.05, rate_limit_jitter=0.01, rate_limit_cap=0.3
 )
 
 

@@ -158,8 +158,8 @@ def test_connection_refused_is_retried_then_clear() -> None:
 def test_the_time_budget_bounds_retries_as_well_as_attempts(emulator: IntercomEmulator) -> None:
     from dataclasses import replace
 
-    # A 429 says "wait a minute" (capped at 2 s here); with 1 s of budget no wait may start.
-    policy = replace(FAST_RETRIES, max_retry_time=1.0, rate_limit_jitter=0.0)
+    # A 429 says "wait a minute" (capped at 5 s here); with 1 s of budget no wait may start.
+    policy = replace(FAST_RETRIES, max_retry_time=1.0, rate_limit_jitter=0.0, rate_limit_cap=5.0)
     emulator.inject("rate_limit", path=PATH, times=None, reset_in=60)
     with pytest.raises(IntercomRateLimitError):
         make_hook(emulator, policy=policy).mark_conversation_read("3")
@@ -175,8 +175,10 @@ def test_non_idempotent_requests_are_not_retried_after_sending(emulator: Interco
 
 
 def test_429_waits_for_the_reset_header(emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
     slept: list[float] = []
-    hook = make_hook(emulator)
+    hook = make_hook(emulator, policy=replace(FAST_RETRIES, rate_limit_cap=5.0))
     monkeypatch.setattr(hook, "_sleep", slept.append)
     emulator.inject("rate_limit", path=PATH, times=1, reset_in=1.6)
     hook.mark_conversation_read("3")

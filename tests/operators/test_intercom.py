@@ -74,7 +74,8 @@ def _resolve_link(result: Any, task_id: str) -> str:
 def test_nightly_example_marks_every_closed_unread_conversation(intercom_emulator: IntercomEmulator) -> None:
     targets = _unread(intercom_emulator, "closed")
     others = [cid for cid in _unread(intercom_emulator) if cid not in targets]
-    assert targets and others
+    assert targets
+    assert others
 
     result = run_dag("example_intercom_bulk_nightly")
 
@@ -214,7 +215,7 @@ def test_template_fields_are_tuples_and_documented() -> None:
         assert isinstance(cls.template_fields, tuple)
         for name in cls.template_fields:
             assert f":param {name}:" in (cls.__doc__ or "")
-            line = next(l for l in (cls.__doc__ or "").split(":param ") if l.startswith(f"{name}:"))
+            line = next(p for p in (cls.__doc__ or "").split(":param ") if p.startswith(f"{name}:"))
             assert "(templated)" in line
 
 

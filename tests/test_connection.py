@@ -1,0 +1,105 @@
+"""The connection contract: every field, its default, and a clear error for each bad value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airflow_provider_intercom.connection import IntercomConnectionSettings
+from airflow_provider_intercom.exceptions import IntercomConfigError
+
+
+def settings(
+    password: str | None = " tok ", host: str | None = None, port: int | None = None, **extra: Any
+) -> IntercomConnectionSettings:
+    warnings: list[str] = []
+    result = IntercomConnectionSettings.from_connection(
+        "intercom_x", password=password, host=host, port=port, extra=extra, warn=warnings.append
+    )
+    settings.warnings = warnings  # type: ignore[attr-defined]
+    return result
+
+
+def test_defaults() -> None:
+    s = settings()
+    assert (s.token, s.base_url, s.region, s.api_version, s.timeout, s.max_retries, s.verify_ssl, s.app_id_code) == (
+        "tok",
+        "https://api.intercom.io",
+        "us",
+        "2.16",
+        30.0,
+        5,
+        True,
+        None,
+    )
+    assert "tok" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("region", "url", "app"),
+    [
+        ("us", "https://api.intercom.io", "https://app.intercom.com"),
+        ("EU", "https://api.eu.intercom.io", "https://app.eu.intercom.com"),
+        ("au", "https://api.au.intercom.io", "https://app.au.intercom.com"),
+    ],
+)
+def test_regions(region: str, url: str, app: str) -> None:
+    s = settings(region=region)
+    assert (s.base_url, s.app_base_url) == (url, app)
+
+
+def test_host_overrides_region_with_a_warning() -> None:
+    s = settings(host="https://proxy.example.com/intercom/", region="eu")
+    assert s.base_url == "https://proxy.example.com/intercom"
+    assert s.region == "eu"
+    assert any("Host wins" in w for w in settings.warnings)  # type: ignore[attr-defined]
+
+
+def test_schemeless_host_and_port_from_a_uri_connection() -> None:
+    assert settings(host="api.eu.intercom.io").base_url == "https://api.eu.intercom.io"
+    assert settings(host="127.0.0.1", port=8089).base_url == "https://127.0.0.1:8089"
+    assert settings(host="http://localhost:8089").base_url == "http://localhost:8089"
+    assert settings(host="http://[::1]:8089").base_url == "http://[::1]:8089"
+
+
+def test_string_extras_are_converted() -> None:
+    s = settings(timeout="2.5", max_retries="3", verify_ssl="false", app_id_code=" abc ", max_retry_time="10")
+    assert (s.timeout, s.max_retries, s.verify_ssl, s.app_id_code, s.max_retry_time) == (2.5, 3, False, "abc", 10.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"password": None}, "has no access token"),
+        ({"password": "   "}, "has no access token"),
+        ({"region": "mars"}, "unknown extra 'region' 'mars'. Use one of: us, eu, au"),
+        ({"timeout": "soon"}, "non-numeric extra 'timeout'"),
+        ({"timeout": -1}, "positive number of seconds"),
+        ({"timeout": 0}, "positive number of seconds"),
+        ({"timeout": True}, "non-numeric extra 'timeout'"),
+        ({"api_version": "v2"}, "malformed extra 'api_version'"),
+        ({"api_version": 2.16}, None),
+        ({"max_retries": "-1"}, "whole number from 0 to 20"),
+        ({"max_retries": 99}, "whole number from 0 to 20"),
+        ({"verify_ssl": "maybe"}, "use true or false"),
+        ({"host": "http://api.intercom.io"}, "plain-http Host 'api.intercom.io'"),
+        ({"host": "http://10.0.0.5:8080"}, "never travel in clear text"),
+        ({"host": "ftp://x"}, "invalid Host"),
+        ({"host": "https://user:pw@api.intercom.io"}, "credentials"),
+    ],
+)
+def test_bad_values_fail_naming_the_connection(kwargs: dict[str, Any], message: str | None) -> None:
+    if message is None:  # a JSON number 2.16 is still the version the user meant
+        assert settings(**kwargs).api_version == "2.16"
+        return
+    with pytest.raises(IntercomConfigError) as info:
+        settings(**kwargs)
+    assert "Intercom connection 'intercom_x'" in str(info.value)
+    assert message in str(info.value)
+    assert info.value.conn_id == "intercom_x"
+
+
+def test_unknown_extras_are_warned_about() -> None:
+    settings(regoin="eu")
+    assert any("regoin" in w for w in settings.warnings)  # type: ignore[attr-defined]

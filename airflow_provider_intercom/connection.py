@@ -12,7 +12,6 @@ its own configuration, and that function imports this module, so nothing here ma
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 import warnings
@@ -273,6 +272,8 @@ def _region(conn_id: str, value: Any) -> str:
 def _is_loopback(hostname: str) -> bool:
     if hostname == "localhost":
         return True
+    import ipaddress  # only needed for the rare plain-http host; Airflow imports this module early
+
     try:
         return ipaddress.ip_address(hostname).is_loopback
     except ValueError:

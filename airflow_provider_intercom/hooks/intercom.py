@@ -22,8 +22,6 @@ from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from tenacity import RetryCallState, Retrying, retry_if_exception
-
 from airflow_provider_intercom import __version__
 from airflow_provider_intercom._compat import AirflowNotFoundException, BaseHook, mask_secret
 from airflow_provider_intercom.connection import (
@@ -55,6 +53,7 @@ from airflow_provider_intercom.validation import validate_conversation_id, valid
 
 if TYPE_CHECKING:
     import requests
+    from tenacity import RetryCallState
 
 JSON = dict[str, Any]
 MAX_SEARCH_PAGE_SIZE = 150
@@ -234,6 +233,9 @@ class IntercomHook(BaseHook):
             connections that never opened are retried.
         :raises IntercomError: a subclass saying what went wrong; see :mod:`.exceptions`.
         """
+        # Imported here, like requests: DAG files import this module, and only tasks send requests.
+        from tenacity import Retrying, retry_if_exception
+
         policy = self.retry_policy
         retrying = Retrying(
             retry=retry_if_exception(

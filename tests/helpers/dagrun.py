@@ -57,8 +57,14 @@ def run_dag(dag_id: str, *, conf: dict[str, Any] | None = None) -> DagRunResult:
     dag_run = dag.test(run_conf=conf)
     if AIRFLOW_3:
         from airflow.models.xcom import XComModel as XComRow
+
+        deserialize = XComRow.deserialize_value
     else:
         from airflow.models.xcom import XCom as XComRow
+
+        # Airflow 2 deserializes the value when it loads the row (BaseXCom.init_on_load).
+        def deserialize(row: Any) -> Any:
+            return row.value
     with create_session() as session:
         tis = (
             session.query(TaskInstance)
@@ -66,7 +72,7 @@ def run_dag(dag_id: str, *, conf: dict[str, Any] | None = None) -> DagRunResult:
             .all()
         )
         rows = session.query(XComRow).filter(XComRow.dag_id == dag_id, XComRow.run_id == dag_run.run_id).all()
-        xcoms = {(r.task_id, r.map_index, r.key): XComRow.deserialize_value(r) for r in rows}
+        xcoms = {(r.task_id, r.map_index, r.key): deserialize(r) for r in rows}
         states = {(ti.task_id, ti.map_index): str(ti.state) for ti in tis}
     state = dag_run.state
     return DagRunResult(

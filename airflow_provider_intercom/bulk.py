@@ -171,7 +171,7 @@ class BulkMarkRead:
             self._run_pool(total, mark, started)
         finally:
             for hook in hooks:
-                hook.session.close()
+                hook.close()
         return self._summary(conversation_ids, outcomes, time.monotonic() - started)
 
     def _run_pool(self, total: int, mark: Callable[[int], None], started: float) -> None:

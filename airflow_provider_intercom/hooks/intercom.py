@@ -191,6 +191,12 @@ class IntercomHook(BaseHook):
         session.mount("http://", adapter)
         return session
 
+    def close(self) -> None:
+        """Close the session, if one was opened; a later request opens a new one."""
+        session = self.__dict__.pop("session", None)
+        if session is not None:
+            session.close()
+
     def worker_copy(
         self,
         *,

@@ -225,3 +225,11 @@ def test_connection_form_for_airflow_2_is_built_from_the_same_table() -> None:
     assert behaviour["relabeling"]["password"] == "Access token"
     assert set(behaviour["hidden_fields"]) == {"login", "schema", "port"}
     assert json.loads(json.dumps(behaviour)) == behaviour
+
+
+def test_close_releases_the_session_and_a_later_call_reopens_one(hook: IntercomHook) -> None:
+    hook.close()  # nothing open yet: a no-op
+    first = hook.session
+    hook.close()
+    assert hook.session is not first
+    assert hook.get_me()["type"] == "admin"

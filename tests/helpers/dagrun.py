@@ -65,6 +65,7 @@ def run_dag(dag_id: str, *, conf: dict[str, Any] | None = None) -> DagRunResult:
         # Airflow 2 deserializes the value when it loads the row (BaseXCom.init_on_load).
         def deserialize(row: Any) -> Any:
             return row.value
+
     with create_session() as session:
         tis = (
             session.query(TaskInstance)

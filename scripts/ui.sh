@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # stop_group and cleanup run from traps, which shellcheck cannot see
+# `make ui`: a local Airflow (standalone: api-server, scheduler, dag-processor, triggerer) with the
+# example DAGs and an `intercom_default` connection that points at a local Intercom emulator.
+#
+# Runs in the foreground until Ctrl+C, then stops Airflow and the emulator. State (metadata DB,
+# generated admin password, logs) lives in .demo/ui and is kept between runs; `make clean` wipes it.
+#   PORT=8081 make ui          serve on another port (default 8080)
+#   UI_FRESH=1 make ui         start from an empty Airflow home
+set -euo pipefail
+# Job control: every background job gets its own process group, so the whole of Airflow (standalone
+# and the components it spawns) can be signalled at once, and a non-interactive shell does not start
+# it with SIGINT ignored (which would leave Python deaf to the SIGINT standalone stops on).
+set -m
+
+cd "$(dirname "$0")/.."
+REPO=$PWD
+VENV=${VENV:-.venv}
+PORT=${PORT:-8080}
+BIND=${AIRFLOW__API__HOST:-127.0.0.1}
+READY_TIMEOUT=${READY_TIMEOUT:-180}
+UI_HOME=$REPO/.demo/ui
+EMULATOR_OUT=$UI_HOME/emulator.out
+AIRFLOW_LOG=$UI_HOME/standalone.log
+SETUP_LOG=$UI_HOME/setup.log
+BASE_URL=http://localhost:$PORT
+
+if [[ ! -x $REPO/$VENV/bin/airflow ]]; then
+    echo "ui: $VENV has no airflow; run 'make ui' (it builds the venv first)." >&2
+    exit 1
+fi
+# standalone launches its components as plain `airflow ...`, so the venv must come first on PATH.
+export PATH=$REPO/$VENV/bin:$PATH
+export VIRTUAL_ENV=$REPO/$VENV
+
+if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; then
+    echo "ui: something is already listening on port $PORT; stop it or run with PORT=<free port>." >&2
+    exit 1
+fi
+
+[[ ${UI_FRESH:-0} == 1 ]] && rm -rf "$UI_HOME"
+mkdir -p "$UI_HOME"
+: >"$SETUP_LOG"
+
+export AIRFLOW_HOME=$UI_HOME
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__DAGS_FOLDER=$REPO/example_dags
+# The connection form's Test button is disabled unless this is set.
+export AIRFLOW__CORE__TEST_CONNECTION=Enabled
+export AIRFLOW__API__PORT=$PORT
+export AIRFLOW__API__HOST=$BIND
+# Workers reach the execution API through base_url; it must name the port we serve on.
+export AIRFLOW__API__BASE_URL=$BASE_URL
+# A laptop demo needs a few task slots, not the default 32 forked LocalExecutor workers.
+export AIRFLOW__CORE__PARALLELISM=${AIRFLOW__CORE__PARALLELISM:-4}
+# Find the example DAGs quickly instead of on the default 5-minute rescan.
+export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-30}
+# The connection lives in the metadata DB (so the UI lists and edits it); an env var would shadow it.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep '^AIRFLOW_CONN_' || true)
+
+emulator_pid=""
+airflow_pid=""
+
+# stop_group PID SIGNAL GRACE: signal the process group PID leads; whatever of the group is still
+# there after GRACE seconds gets SIGTERM, then SIGKILL 5 seconds later. The group, not just PID, is
+# waited for: on 3.3.2 the scheduler's LocalExecutor workers ignore SIGINT and can outlive both the
+# scheduler and standalone (which then blocks on their inherited stdout).
+stop_group() {
+    local pid=$1 sig=$2 grace=$3 step i
+    for step in "$sig:$grace" "TERM:5" "KILL:2"; do
+        kill -0 -- "-$pid" 2>/dev/null || break
+        [[ ${step%%:*} != "$sig" ]] && echo "ui: processes of group $pid still running; sending SIG${step%%:*}" >&2
+        kill "-${step%%:*}" -- "-$pid" 2>/dev/null || true
+        for ((i = 0; i < ${step#*:} * 10; i++)); do
+            kill -0 -- "-$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    done
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [[ -n $airflow_pid ]]; then
+        echo
+        echo "==> Stopping Airflow (log: $AIRFLOW_LOG)"
+        # SIGINT is what Ctrl+C sends: standalone and every component shut down cleanly on it.
+        stop_group "$airflow_pid" INT 10
+    fi
+    if [[ -n $emulator_pid ]]; then
+        echo "==> Stopping the Intercom emulator"
+        stop_group "$emulator_pid" TERM 5
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "==> Starting the Intercom emulator (1000 conversations, rate limit 1667/10s, latency 0.05s)"
+python -u -m airflow_provider_intercom.testing.emulator \
+    --port 0 --conversations 1000 --rate-limit 1667/10s --latency 0.05 >"$EMULATOR_OUT" 2>&1 &
+emulator_pid=$!
+conn_json=""
+deadline=$((SECONDS + 30))
+while [[ -z $conn_json ]]; do
+    # --port 0 lets the OS pick a free port; the emulator prints the connection that reaches it.
+    conn_json=$(sed -n "s/^AIRFLOW_CONN_INTERCOM_DEFAULT='\(.*\)'$/\1/p" "$EMULATOR_OUT" | head -n 1)
+    [[ -n $conn_json ]] && break
+    if ! kill -0 "$emulator_pid" 2>/dev/null || ((SECONDS >= deadline)); then
+        echo "ui: the emulator did not start; its output ($EMULATOR_OUT):" >&2
+        cat "$EMULATOR_OUT" >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+emulator_url=$(sed -n 's/^Intercom emulator listening on \(http[^ ]*\).*/\1/p' "$EMULATOR_OUT" | head -n 1)
+echo "    emulator at $emulator_url"
+# Also store the emulator's port in the connection's (hidden) Port field. Airflow 3.3.2's UI tests a
+# saved connection by sending `port: Number(port)`, i.e. 0 for an unset port, and the API then
+# refuses with 400 "The host or port to test differs from the stored connection" (apache/airflow
+# #73298). The hook only uses Port when the host has none, so this changes nothing else.
+conn_json=$(python -c 'import json, sys, urllib.parse
+conn = json.loads(sys.argv[1])
+conn["port"] = urllib.parse.urlsplit(conn["host"]).port
+print(json.dumps(conn))' "$conn_json")
+
+# setup STEP CMD...: run an Airflow CLI step quietly; on failure show its output and stop.
+setup() {
+    local step=$1
+    shift
+    echo "    $step"
+    if ! "$@" >>"$SETUP_LOG" 2>&1; then
+        echo "ui: '$*' failed; last lines of $SETUP_LOG:" >&2
+        tail -n 40 "$SETUP_LOG" >&2
+        exit 1
+    fi
+}
+
+echo "==> Preparing Airflow in $UI_HOME (log: $SETUP_LOG)"
+setup "airflow db migrate" airflow db migrate
+# The emulator's port changes every run, so the connection is replaced, not kept.
+airflow connections delete intercom_default >>"$SETUP_LOG" 2>&1 || true
+setup "airflow connections add intercom_default -> $emulator_url" \
+    airflow connections add intercom_default --conn-json "$conn_json"
+
+echo "==> Starting Airflow standalone (log: $AIRFLOW_LOG)"
+# Through a one-line exec so that SIGINT (Ctrl+C, and how cleanup stops it) reaches standalone as
+# KeyboardInterrupt even if this script was started with SIGINT ignored (nohup, `make ui &`):
+# Python only installs its SIGINT handler when the signal is not ignored at start-up.
+python -c 'import os, signal; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("airflow", ["airflow", "standalone"])' \
+    >"$AIRFLOW_LOG" 2>&1 &
+airflow_pid=$!
+
+deadline=$((SECONDS + READY_TIMEOUT))
+until curl -sf -o /dev/null --max-time 2 "$BASE_URL/api/v2/monitor/health"; do
+    if ! kill -0 "$airflow_pid" 2>/dev/null; then
+        echo "ui: airflow standalone exited; last lines of $AIRFLOW_LOG:" >&2
+        tail -n 40 "$AIRFLOW_LOG" >&2
+        exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+        echo "ui: the API server did not answer $BASE_URL/api/v2/monitor/health within ${READY_TIMEOUT}s;" \
+            "last lines of $AIRFLOW_LOG:" >&2
+        tail -n 40 "$AIRFLOW_LOG" >&2
+        exit 1
+    fi
+    sleep 1
+done
+
+# Simple auth manager writes {"admin": "<password>"} here on first start and reuses it after.
+password_file=$UI_HOME/simple_auth_manager_passwords.json.generated
+password=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["admin"])' "$password_file" 2>/dev/null ||
+    echo "(not found; see $password_file)")
+
+cat <<EOF
+
+  Airflow is up:      $BASE_URL
+  Log in as:          admin / $password
+  Connection:         intercom_default -> $emulator_url (Admin > Connections; Test works)
+  Example DAGs:       example_intercom_mark_read, example_intercom_bulk_nightly,
+                      example_intercom_bulk_from_upstream (new DAGs start paused: unpause, or trigger one)
+  Logs:               $AIRFLOW_LOG
+
+  Press Ctrl+C to stop Airflow and the emulator.
+EOF
+
+# Wait for standalone; `wait` returns early when a trapped signal (Ctrl+C) arrives.
+status=0
+wait "$airflow_pid" || status=$?
+airflow_pid=""
+echo "ui: airflow standalone exited (status $status); last lines of $AIRFLOW_LOG:" >&2
+tail -n 20 "$AIRFLOW_LOG" >&2
+exit 1

@@ -21,9 +21,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_intercom.exceptions import (
+    IntercomAuthError,
     IntercomCancelledError,
+    IntercomConfigError,
     IntercomConnectionError,
     IntercomError,
+    IntercomForbiddenError,
     IntercomNotFoundError,
     IntercomRateLimitError,
     IntercomServerError,
@@ -67,13 +70,23 @@ def failure_reason(error: IntercomError) -> str:
     return error.code or "error"
 
 
-def _entry(conversation_id: str, error: IntercomError) -> dict[str, Any]:
+def _entry(conversation_id: str, error: IntercomError | None) -> dict[str, Any]:
+    if error is None:  # never sent: the run was stopped first
+        return {
+            "id": conversation_id,
+            "reason": "cancelled",
+            "status": None,
+            "code": None,
+            "message": "not sent: the run was stopped first",
+            "request_id": None,
+        }
+    # Intercom's own message, without the hint: 50,000 copies of the same advice would bloat XCom.
     return {
         "id": conversation_id,
         "reason": failure_reason(error),
         "status": error.status,
         "code": error.code,
-        "message": str(error),
+        "message": error.message,
         "request_id": error.request_id,
     }
 
@@ -96,6 +109,7 @@ class BulkMarkRead:
         ``rate_limited``.
     :param progress_interval: seconds between progress lines in the task log.
     :param log: where progress goes.
+    :param stop_event: an event that stops the run when set (see :meth:`stop`).
     """
 
     def __init__(
@@ -109,6 +123,7 @@ class BulkMarkRead:
         rate_limit_budget: float = 300.0,
         progress_interval: float = 10.0,
         log: _Log | None = None,
+        stop_event: threading.Event | None = None,
     ) -> None:
         self._hook = hook
         self._max_workers = max_workers
@@ -117,8 +132,10 @@ class BulkMarkRead:
         self._rate_limit_budget = rate_limit_budget
         self._progress_interval = progress_interval
         self._log: _Log = log or logging.getLogger(__name__)
-        self._stop_event = threading.Event()
+        self._stop_event = stop_event or threading.Event()
         self.limiter = AdaptiveRateLimiter(max_requests_per_minute=max_requests_per_minute)
+        #: The summary of the last run, kept even when the run was interrupted.
+        self.summary: dict[str, Any] | None = None
 
     def stop(self) -> None:
         """Stop promptly: no new request is sent; requests already on the wire finish."""
@@ -140,7 +157,7 @@ class BulkMarkRead:
         policy = replace(
             self._hook.retry_policy,
             max_rate_limit_retries=1_000_000,
-            max_retry_time=max(self._rate_limit_budget, 0.0),
+            max_rate_limit_time=max(self._rate_limit_budget, 0.0),
         )
         hooks_lock = threading.Lock()
 
@@ -161,6 +178,11 @@ class BulkMarkRead:
                 conversation = worker_hook().mark_conversation_read(cid)
             except IntercomNotFoundError as err:
                 outcomes[index] = ("skipped" if self._ignore_not_found else "failed", _entry(cid, err))
+            except (IntercomAuthError, IntercomForbiddenError, IntercomConfigError) as err:
+                # The token or the plan is wrong for every id alike: stop, rather than send
+                # thousands of requests that cannot succeed. The rest are listed as cancelled.
+                outcomes[index] = ("failed", _entry(cid, err))
+                self._stop_event.set()
             except IntercomError as err:
                 outcomes[index] = ("failed", _entry(cid, err))
             else:
@@ -170,9 +192,12 @@ class BulkMarkRead:
         try:
             self._run_pool(total, mark, started)
         finally:
+            # Also when Airflow interrupts the task (execution_timeout raises in this thread): the
+            # operator can still push what was done.
             for hook in hooks:
                 hook.close()
-        return self._summary(conversation_ids, outcomes, time.monotonic() - started)
+            self.summary = self._summary(conversation_ids, outcomes, time.monotonic() - started)
+        return self.summary
 
     def _run_pool(self, total: int, mark: Callable[[int], None], started: float) -> None:
         # Submitting lazily keeps memory flat: at most a few futures per worker exist at a time.
@@ -225,17 +250,8 @@ class BulkMarkRead:
         failed: list[dict[str, Any]] = []
         buckets = {"updated": updated, "skipped": skipped, "failed": failed}
         for cid, outcome in zip(conversation_ids, outcomes, strict=True):
-            if outcome is None:  # never sent: the run was stopped first
-                failed.append(
-                    {
-                        "id": cid,
-                        "reason": "cancelled",
-                        "status": None,
-                        "code": None,
-                        "message": "not sent: the task was stopped first",
-                        "request_id": None,
-                    }
-                )
+            if outcome is None:
+                failed.append(_entry(cid, None))
             else:
                 buckets[outcome[0]].append(outcome[1])
         counts = {

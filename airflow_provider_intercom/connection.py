@@ -32,6 +32,7 @@ API_BASE_URLS: Mapping[str, str] = {
     "eu": "https://api.eu.intercom.io",
     "au": "https://api.au.intercom.io",
 }
+_REGION_BY_HOST: Mapping[str, str] = {url.split("://", 1)[1]: region for region, url in API_BASE_URLS.items()}
 #: Where a region's inbox lives, for "View in Intercom" links.
 APP_BASE_URLS: Mapping[str, str] = {
     "us": "https://app.intercom.com",
@@ -48,6 +49,7 @@ DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_RETRY_TIME = 300.0
 MAX_RETRIES_LIMIT = 20
 
+_TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
 _API_VERSION_RE = re.compile(r"^(?:\d{1,2}\.\d{1,2}|Unstable)$")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -131,8 +133,11 @@ def provider_connection_type() -> dict[str, Any]:
             schema["default"] = extra.default
         if extra.enum:
             schema["enum"] = list(extra.enum)
-        if extra.json_type in ("number", "integer"):
+        if extra.json_type == "number":
+            schema["exclusiveMinimum"] = 0
+        elif extra.json_type == "integer":
             schema["minimum"] = 0
+            schema["maximum"] = MAX_RETRIES_LIMIT
         conn_fields[extra.name] = {"label": extra.label, "description": extra.description, "schema": schema}
     return {
         "connection-type": CONN_TYPE,
@@ -209,6 +214,13 @@ class IntercomConnectionSettings:
                 "has no access token. Put the token in the connection's Password field "
                 "(labelled 'Access token' in the UI)",
             )
+        if not _TOKEN_RE.match(token):
+            # Never echo it: a token with a stray newline would otherwise end up in the message.
+            _fail(
+                conn_id,
+                "has an access token with spaces, line breaks or non-ASCII characters inside it; "
+                "Intercom tokens have none. Copy the token again from Intercom's Developer Hub",
+            )
         unknown = sorted(set(extra) - {f.name for f in EXTRA_FIELDS})
         if unknown:
             warn(
@@ -218,11 +230,14 @@ class IntercomConnectionSettings:
         region = _region(conn_id, extra.get("region"))
         if host and host.strip():
             base_url = _base_url(conn_id, host.strip(), port)
-            if extra.get("region") not in (None, ""):
+            # A regional Intercom host says where the workspace lives (links, Test button).
+            host_region = _REGION_BY_HOST.get(urlsplit(base_url).hostname or "")
+            if extra.get("region") not in (None, "") and host_region != region:
                 warn(
                     f"Intercom connection {conn_id!r} sets both Host ({base_url}) and extra 'region' "
                     f"({region}); Host wins. Remove one of them."
                 )
+            region = host_region or region
         else:
             base_url = API_BASE_URLS[region]
         api_version = str(extra.get("api_version") or DEFAULT_API_VERSION).strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -10,14 +11,21 @@ from airflow_provider_intercom.exceptions import IntercomCancelledError
 from airflow_provider_intercom.retry import rate_limit_send_delay
 
 
-def _header_number(headers: Mapping[str, str], name: str) -> float | None:
+def header_number(headers: Mapping[str, str], name: str) -> float | None:
+    """A finite number from a response header, or None when it is missing or not a number.
+
+    :param headers: the response headers.
+    :param name: the header, e.g. ``X-RateLimit-Reset``.
+    """
     value = headers.get(name)
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    # "nan" and "inf" parse as floats, but would stall or crash the limiter.
+    return number if math.isfinite(number) else None
 
 
 class AdaptiveRateLimiter:
@@ -91,8 +99,8 @@ class AdaptiveRateLimiter:
             self._cond.notify_all()
 
     def _observe(self, headers: Mapping[str, str]) -> None:
-        remaining = _header_number(headers, "X-RateLimit-Remaining")
-        reset_at = _header_number(headers, "X-RateLimit-Reset")
+        remaining = header_number(headers, "X-RateLimit-Remaining")
+        reset_at = header_number(headers, "X-RateLimit-Reset")
         if remaining is None or reset_at is None:
             return
         if self._reset_at is None or reset_at > self._reset_at:

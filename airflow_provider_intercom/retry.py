@@ -23,6 +23,10 @@ from airflow_provider_intercom.exceptions import (
     IntercomServerError,
 )
 
+#: Requests allowed in flight after a window's reset time, until an answer reports the new window.
+WINDOW_PROBES = 4
+#: How often a sender held back at a window change looks again, in seconds.
+PROBE_POLL = 0.01
 #: 5xx statuses worth another try; 501 and 505 say the request itself is wrong.
 RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522, 523, 524})
 
@@ -38,7 +42,9 @@ class RetryPolicy:
     :param rate_limit_jitter: up to this many seconds are added to a 429's wait for the reset.
     :param rate_limit_cap: longest single wait for a rate-limit reset, in seconds.
     :param max_rate_limit_retries: retries after 429s; None means ``max_retries``. Bulk runs raise
-        it so that only ``max_retry_time`` bounds waiting out a busy window.
+        it so that only time bounds waiting out a busy window.
+    :param max_rate_limit_time: seconds from the first attempt after which no retry of a 429
+        starts; None means ``max_retry_time``.
     """
 
     max_retries: int = 5
@@ -48,6 +54,7 @@ class RetryPolicy:
     rate_limit_jitter: float = 1.0
     rate_limit_cap: float = 60.0
     max_rate_limit_retries: int | None = None
+    max_rate_limit_time: float | None = None
 
 
 def is_retryable(error: IntercomError, *, idempotent: bool) -> bool:
@@ -102,13 +109,16 @@ def retry_budget_spent(
     :param delay: the wait :func:`retry_delay` chose before the next attempt.
     :param policy: the retry policy.
     """
-    limit = policy.max_retries
-    if isinstance(error, IntercomRateLimitError) and policy.max_rate_limit_retries is not None:
-        limit = policy.max_rate_limit_retries
+    limit, seconds = policy.max_retries, policy.max_retry_time
+    if isinstance(error, IntercomRateLimitError):
+        if policy.max_rate_limit_retries is not None:
+            limit = policy.max_rate_limit_retries
+        if policy.max_rate_limit_time is not None:
+            seconds = policy.max_rate_limit_time
     if attempt > limit:
         return True
     # Do not start a wait that would end beyond the time budget: fail now, with the real error.
-    return elapsed + (delay or 0.0) > policy.max_retry_time
+    return elapsed + (delay or 0.0) > seconds
 
 
 def rate_limit_send_delay(
@@ -139,9 +149,13 @@ def rate_limit_send_delay(
     delay = 0.0
     if last_send_at is not None and min_interval > 0:
         delay = max(delay, last_send_at + min_interval - now)
-    if remaining is None or reset_at is None or now >= reset_at:
-        # A new window, or nothing heard yet: the first answers will tell the budget.
+    if remaining is None or reset_at is None:
+        # Nothing heard yet: the first answers will tell the budget.
         return delay
+    if now >= reset_at:
+        # The window should have rolled over, but until an answer from the new one arrives, only a
+        # few probes go out: if this clock runs ahead of Intercom's, the rest would all be 429s.
+        return delay if in_flight < WINDOW_PROBES else max(delay, PROBE_POLL)
     budget = remaining - in_flight
     time_left = reset_at - now
     if budget <= 0:

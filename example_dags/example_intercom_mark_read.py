@@ -34,7 +34,7 @@ with DAG(
         conversation_id="{{ params.conversation_id }}",
         intercom_conn_id="intercom_default",
         retries=2,
-        retry_delay=pendulum.duration(minutes=1),
+        retry_delay=pendulum.duration(minutes=2),
     )
 
     @task

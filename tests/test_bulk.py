@@ -50,7 +50,7 @@ def test_429s_are_waited_out_and_retried() -> None:
 def test_partial_failures_every_id_is_accounted_for() -> None:
     with IntercomEmulator(conversations=30) as emu:
         emu.inject("status", path="/conversations/5", status=500, times=None)
-        emu.inject("status", path="/conversations/6", status=403, code="api_plan_restricted", times=None)
+        emu.inject("status", path="/conversations/6", status=400, code="parameter_invalid", field="read", times=None)
         ids = [str(i) for i in range(1, 31)] + ["9999"]
         summary = BulkMarkRead(make_hook(emu), max_workers=4).run(ids)
 
@@ -59,12 +59,12 @@ def test_partial_failures_every_id_is_accounted_for() -> None:
         assert failed["5"]["reason"] == "server_error"
         assert failed["5"]["status"] == 500
         assert failed["5"]["request_id"]
-        assert failed["6"]["code"] == "api_plan_restricted"
+        assert (failed["6"]["reason"], failed["6"]["status"]) == ("parameter_invalid", 400)
         assert failed["9999"]["reason"] == "not_found"
         assert len(summary["updated"]) == 28
         counts = summary["counts"]
         assert counts["updated"] + counts["skipped"] + counts["failed"] == counts["total"] == 31
-        # No PUT more often than its retries allow: 500 gets 1 + 3 retries, 403 and 404 one each.
+        # No PUT more often than its retries allow: 500 gets 1 + 3 retries, 400 and 404 one each.
         per_id = {i: _puts(emu).count(i) for i in ("5", "6", "9999", "1")}
         assert per_id == {"5": 4, "6": 1, "9999": 1, "1": 1}
 
@@ -168,3 +168,33 @@ def test_two_parallel_runs_share_one_limit_without_failures() -> None:
             assert counts["failed"] == 0
             assert counts["updated"] == 2000
         assert all(emu.get(i)["read"] for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ({"status": 401, "code": "unauthorized", "message": "Access Token Invalid"}, "unauthorized"),
+        (
+            {"status": 403, "code": "api_plan_restricted", "message": "Active subscription needed."},
+            "api_plan_restricted",
+        ),
+    ],
+)
+def test_an_error_that_hits_every_id_stops_the_run(fault: dict[str, object], reason: str) -> None:
+    with IntercomEmulator(conversations=300) as emu:
+        emu.inject("status", method="PUT", times=None, **fault)  # type: ignore[arg-type]
+        summary = BulkMarkRead(make_hook(emu), max_workers=4).run([str(i) for i in range(1, 301)])
+
+        # At most the requests already on their way when the first answer came back.
+        assert len(_puts(emu)) <= 4 * 2
+        reasons = {f["reason"] for f in summary["failed"]}
+        assert reasons == {reason, "cancelled"}
+        assert summary["counts"]["failed"] == 300
+        assert all("Bearer" not in str(f) for f in summary["failed"])
+
+
+def test_failed_entries_stay_small() -> None:
+    with IntercomEmulator(conversations=1) as emu:
+        summary = BulkMarkRead(make_hook(emu)).run([str(i) for i in range(1000, 1100)])
+        assert summary["failed"][0]["message"] == "Resource Not Found"
+        assert len(repr(summary)) < 100 * 200

@@ -103,3 +103,28 @@ def test_bad_values_fail_naming_the_connection(kwargs: dict[str, Any], message: 
 def test_unknown_extras_are_warned_about() -> None:
     settings(regoin="eu")
     assert any("regoin" in w for w in settings.warnings)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("token", ["abc def", "abc\ndef", "tökén", "abc\tdef"])
+def test_a_token_with_inner_whitespace_or_non_ascii_is_refused_without_echoing_it(token: str) -> None:
+    with pytest.raises(IntercomConfigError, match="spaces, line breaks or non-ASCII") as info:
+        settings(password=token)
+    assert token not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("host", "region", "expected", "warns"),
+    [
+        ("https://api.eu.intercom.io", None, "eu", False),
+        ("https://api.au.intercom.io", "au", "au", False),
+        ("https://api.eu.intercom.io", "us", "eu", True),
+        ("https://proxy.example.com", "au", "au", True),
+        ("https://proxy.example.com", None, "us", False),
+    ],
+)
+def test_a_regional_host_sets_the_region(host: str, region: str | None, expected: str, warns: bool) -> None:
+    extra = {"region": region} if region else {}
+    s = settings(host=host, **extra)
+    assert s.region == expected
+    assert s.app_base_url == f"https://app{'' if expected == 'us' else '.' + expected}.intercom.com"
+    assert bool(settings.warnings) is warns  # type: ignore[attr-defined]

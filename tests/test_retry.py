@@ -17,6 +17,8 @@ from airflow_provider_intercom.exceptions import (
     IntercomServerError,
 )
 from airflow_provider_intercom.retry import (
+    PROBE_POLL,
+    WINDOW_PROBES,
     RetryPolicy,
     is_retryable,
     rate_limit_send_delay,
@@ -98,10 +100,12 @@ def test_retry_budget(error: IntercomError, attempt: int, elapsed: float, delay:
 
 
 def test_rate_limit_retries_can_be_bounded_by_time_alone() -> None:
-    policy = RetryPolicy(max_retries=2, max_rate_limit_retries=1000, max_retry_time=60)
-    assert not retry_budget_spent(IntercomRateLimitError("x"), attempt=50, elapsed=10, delay=1, policy=policy)
-    assert retry_budget_spent(IntercomServerError("x"), attempt=3, elapsed=0, delay=1, policy=policy)
+    policy = RetryPolicy(max_retries=2, max_rate_limit_retries=1000, max_retry_time=30, max_rate_limit_time=60)
+    assert not retry_budget_spent(IntercomRateLimitError("x"), attempt=50, elapsed=40, delay=1, policy=policy)
     assert retry_budget_spent(IntercomRateLimitError("x"), attempt=50, elapsed=59.5, delay=1, policy=policy)
+    # Other errors keep their own attempt and time budgets.
+    assert retry_budget_spent(IntercomServerError("x"), attempt=3, elapsed=0, delay=1, policy=policy)
+    assert retry_budget_spent(IntercomServerError("x"), attempt=1, elapsed=29.5, delay=1, policy=policy)
 
 
 def test_send_delay_unknown_budget_sends_at_once() -> None:
@@ -121,8 +125,17 @@ def test_send_delay_waits_for_the_reset_when_the_budget_is_spent() -> None:
     assert rate_limit_send_delay(now=100.0, remaining=3, reset_at=104.0, in_flight=3, last_send_at=99.0) == 4.0
 
 
-def test_send_delay_a_passed_reset_starts_a_new_window() -> None:
-    assert rate_limit_send_delay(now=105.0, remaining=0, reset_at=104.0, in_flight=3, last_send_at=104.9) == 0
+def test_send_delay_a_passed_reset_lets_a_few_probes_find_the_new_window() -> None:
+    assert rate_limit_send_delay(now=105.0, remaining=0, reset_at=104.0, in_flight=0, last_send_at=104.9) == 0
+    assert (
+        rate_limit_send_delay(now=105.0, remaining=0, reset_at=104.0, in_flight=WINDOW_PROBES - 1, last_send_at=104.9)
+        == 0
+    )
+    # More in flight: wait for an answer from the new window rather than risk a burst of 429s.
+    assert (
+        rate_limit_send_delay(now=105.0, remaining=0, reset_at=104.0, in_flight=WINDOW_PROBES, last_send_at=104.9)
+        == PROBE_POLL
+    )
 
 
 def test_send_delay_honours_max_requests_per_minute() -> None:
@@ -156,4 +169,4 @@ def test_send_delay_is_bounded(
         last_send_at=None if since_last is None else now - since_last,
         min_interval=min_interval,
     )
-    assert 0 <= delay <= max(reset_offset, 0) + min_interval + 1e-6
+    assert 0 <= delay <= max(reset_offset, 0) + min_interval + PROBE_POLL + 1e-6

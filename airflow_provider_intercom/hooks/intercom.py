@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +47,9 @@ from airflow_provider_intercom.exceptions import (
     IntercomRateLimitError,
     IntercomResponseError,
     IntercomServerError,
+    IntercomValidationError,
 )
-from airflow_provider_intercom.ratelimit import AdaptiveRateLimiter
+from airflow_provider_intercom.ratelimit import AdaptiveRateLimiter, header_number
 from airflow_provider_intercom.retry import RetryPolicy, is_retryable, retry_budget_spent, retry_delay
 from airflow_provider_intercom.validation import validate_conversation_id, validate_search_query
 
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 MAX_SEARCH_PAGE_SIZE = 150
+#: Seconds the Test button and the link lookup wait at most.
+QUICK_TIMEOUT = 10.0
 _SNIPPET_BYTES = 120
 _CONVERSATION_PATH = re.compile(r"^/conversations/(\d+)$")
 
@@ -210,13 +214,16 @@ class IntercomHook(BaseHook):
         :param stop_event: the event that cancels the copy's requests.
         :param retry_policy: the copy's retry policy; this hook's by default.
         """
-        return type(self)(
+        copy = type(self)(
             self.intercom_conn_id,
             settings=self.settings,
             retry_policy=retry_policy or self.retry_policy,
             rate_limiter=rate_limiter,
             stop_event=stop_event,
         )
+        # This hook already registered the token and warned about the settings: once is enough.
+        copy.__dict__["settings"] = self.settings
+        return copy
 
     # -- Layer 3: the request method ---------------------------------------------------------
 
@@ -243,6 +250,8 @@ class IntercomHook(BaseHook):
         from tenacity import Retrying, retry_if_exception
 
         policy = self.retry_policy
+        # The errors retried so far; tenacity forgets an attempt's outcome before sleeping.
+        retried: list[IntercomError] = []
         retrying = Retrying(
             retry=retry_if_exception(
                 lambda exc: isinstance(exc, IntercomError) and is_retryable(exc, idempotent=idempotent)
@@ -262,17 +271,32 @@ class IntercomHook(BaseHook):
                 policy=policy,
             ),
             sleep=self._sleep,
-            before_sleep=self._log_retry,
+            before_sleep=lambda state: retried.append(self._log_retry(state)),
             reraise=True,
         )
-        for attempt in retrying:
-            with attempt:
-                try:
+        state: RetryCallState | None = None
+        try:
+            for attempt in retrying:
+                state = attempt.retry_state
+                with attempt:
                     return self._send_once(method, path, json=json, params=params)
-                except IntercomError as err:
-                    err.attempts = attempt.retry_state.attempt_number
-                    err.elapsed = time.monotonic() - attempt.retry_state.start_time
-                    raise
+        except IntercomCancelledError:
+            previous = retried[-1] if retried else None
+            if previous is not None:
+                # Stopped while waiting to retry: say what was being retried; it may have applied.
+                raise IntercomCancelledError(
+                    f"The task was stopped while waiting to retry after: {previous}",
+                    status=previous.status,
+                    code=previous.code,
+                    request_id=previous.request_id,
+                    conn_id=previous.conn_id,
+                ) from previous
+            raise
+        except IntercomError as err:
+            if state is not None:
+                err.attempts = state.attempt_number
+                err.elapsed = time.monotonic() - state.start_time
+            raise
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
     def _sleep(self, seconds: float) -> None:
@@ -281,15 +305,21 @@ class IntercomHook(BaseHook):
         elif self._stop_event.wait(seconds):
             raise IntercomCancelledError("The task was stopped while waiting to retry; nothing more is sent.")
 
-    def _log_retry(self, state: RetryCallState) -> None:
+    def _log_retry(self, state: RetryCallState) -> IntercomError:
         err = _outcome_error(state)
+        assert isinstance(err, IntercomError)  # only IntercomErrors are retried
+        policy = self.retry_policy
+        limit = policy.max_retries
+        if isinstance(err, IntercomRateLimitError) and policy.max_rate_limit_retries is not None:
+            limit = policy.max_rate_limit_retries
         self.log.warning(
-            "Intercom request failed (attempt %d of %d): %s -- retrying in %.1fs",
+            "Intercom request failed (attempt %d of at most %d): %s -- retrying in %.1fs",
             state.attempt_number,
-            self.retry_policy.max_retries + 1,
+            limit + 1,
             err,
             state.upcoming_sleep,
         )
+        return err
 
     def _send_once(
         self,
@@ -314,8 +344,17 @@ class IntercomHook(BaseHook):
                 method, settings.base_url + path, json=json, params=params, timeout=settings.timeout
             )
             headers, status = response.headers, response.status_code
-        except requests.RequestException as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise self._network_error(exc, method, path) from exc
+        except (requests.RequestException, ValueError, TypeError) as exc:
+            # Raised before anything is sent (a header or body requests cannot encode). Its text can
+            # quote the headers, token included, so only the class name is kept.
+            raise IntercomValidationError(
+                f"Could not build the request {method} {path}: {type(exc).__name__}. Check the values "
+                "passed to the hook (JSON-serializable, finite numbers) and the connection's fields.",
+                method=None,
+                conn_id=settings.conn_id,
+            ) from None
         finally:
             if limiter is not None:
                 limiter.release(headers, status)
@@ -438,13 +477,12 @@ class IntercomHook(BaseHook):
         if status == 429:
             err = IntercomRateLimitError(
                 message,
-                hint="Intercom's rate limit was exceeded and retrying did not get under it; other "
-                "integrations may share the app's budget. Lower max_workers or max_requests_per_minute, "
-                "or run Intercom tasks in an Airflow pool.",
+                hint="Intercom's rate limit was exceeded and retrying did not get under it; other tasks "
+                "or integrations share the app's budget. Run Intercom tasks in an Airflow pool, or give "
+                "bulk tasks fewer max_workers or a max_requests_per_minute.",
                 **common,
             )
-            reset = response.headers.get("X-RateLimit-Reset")
-            err.reset_at = float(reset) if reset and reset.replace(".", "", 1).isdigit() else None
+            err.reset_at = header_number(response.headers, "X-RateLimit-Reset")
             return err
         if status >= 500:
             return IntercomServerError(
@@ -454,7 +492,9 @@ class IntercomHook(BaseHook):
             )
         return IntercomError(
             message,
-            hint="Intercom rejected the request; fix the value it names." if field else None,
+            hint="Intercom rejected the request; fix the value it names."
+            if field
+            else "Intercom rejected the request; check the values sent against Intercom's API reference.",
             **common,
         )
 
@@ -528,7 +568,9 @@ class IntercomHook(BaseHook):
         """
         query = validate_search_query(query)
         if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_SEARCH_PAGE_SIZE:
-            raise ValueError(f"per_page must be an int from 1 to {MAX_SEARCH_PAGE_SIZE}; got {per_page!r}.")
+            raise IntercomValidationError(
+                f"per_page must be an int from 1 to {MAX_SEARCH_PAGE_SIZE}; got {per_page!r}."
+            )
         return self._search_pages(dict(query), per_page)
 
     def _search_pages(self, query: JSON, per_page: int) -> Iterator[JSON]:
@@ -564,15 +606,43 @@ class IntercomHook(BaseHook):
 
     # -- Airflow UI --------------------------------------------------------------------------
 
+    def _quick(self) -> IntercomHook:
+        # For calls someone is waiting on that are not the task's job (the Test button, the link
+        # lookup): one attempt, a short timeout, rather than minutes of retries.
+        quick = self.worker_copy(retry_policy=RetryPolicy(max_retries=0))
+        quick.__dict__["settings"] = replace(self.settings, timeout=min(self.settings.timeout, QUICK_TIMEOUT))
+        return quick
+
+    def get_app_id_code(self) -> str | None:
+        """The workspace's id code for inbox links: the connection's ``app_id_code``, else ``GET /me``.
+
+        Makes one quick attempt; returns None (and logs why) if the lookup fails, since a missing
+        link must not fail a task whose real work is done.
+        """
+        if self.settings.app_id_code:
+            return self.settings.app_id_code
+        quick = self._quick()
+        try:
+            code = (quick.get_me().get("app") or {}).get("id_code")
+        except IntercomError as err:
+            self.log.warning("Could not look up the workspace id code (for 'View in Intercom' links): %s", err)
+            return None
+        finally:
+            quick.close()
+        return str(code) if code else None
+
     def test_connection(self) -> tuple[bool, str]:
         """Check the connection with ``GET /me``; the Airflow UI's Test button shows the result.
 
         :return: ``(True, "<workspace>, region <region>, as <admin>")`` or ``(False, reason)``.
         """
+        quick = self._quick()
         try:
-            me = self.get_me()
+            me = quick.get_me()
         except IntercomError as err:
             return False, str(err)
+        finally:
+            quick.close()
         app = me.get("app") or {}
         workspace = app.get("name") or app.get("id_code") or "unknown workspace"
         actual = str(app.get("region") or "").lower()

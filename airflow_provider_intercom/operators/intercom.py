@@ -6,6 +6,7 @@ The hook does the talking; see :mod:`airflow_provider_intercom.hooks.intercom`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,28 +62,22 @@ class IntercomMarkConversationReadOperator(BaseOperator):
         """
         conversation_id = validate_conversation_id(self.conversation_id)
         hook = IntercomHook(self.intercom_conn_id)
-        conversation = hook.mark_conversation_read(conversation_id)
-        self.log.info(
-            "Marked Intercom conversation %s read (read=%s, state=%s).",
-            conversation_id,
-            conversation.get("read"),
-            conversation.get("state"),
-        )
-        self._store_link(context, hook, conversation_id)
-        return conversation
-
-    def _store_link(self, context: Context, hook: IntercomHook, conversation_id: str) -> None:
-        app_id_code = hook.settings.app_id_code
-        if app_id_code is None:
-            try:
-                app_id_code = (hook.get_me().get("app") or {}).get("id_code")
-            except IntercomError as err:
-                # The conversation is already marked read; a missing link must not fail the task.
-                self.log.warning("No 'View in Intercom' link: looking up the workspace failed: %s", err)
-                return
+        try:
+            conversation = hook.mark_conversation_read(conversation_id)
+            self.log.info(
+                "Marked Intercom conversation %s read (read=%s, state=%s).",
+                conversation_id,
+                conversation.get("read"),
+                conversation.get("state"),
+            )
+            # What the "View in Intercom" link needs, stored now: get_link must not call Intercom.
+            app_id_code = hook.get_app_id_code()
+        finally:
+            hook.close()
         if app_id_code:
-            url = conversation_url(hook.settings.app_base_url, str(app_id_code), conversation_id)
+            url = conversation_url(hook.settings.app_base_url, app_id_code, conversation_id)
             context["ti"].xcom_push(key=CONVERSATION_URL_XCOM_KEY, value=url)
+        return conversation
 
 
 class IntercomMarkConversationsReadOperator(BaseOperator):
@@ -173,19 +168,22 @@ class IntercomMarkConversationsReadOperator(BaseOperator):
         self.xcom_fields = tuple(xcom_fields) if xcom_fields is not None else None
         self.rate_limit_budget = rate_limit_budget
         self.progress_interval = progress_interval
-        self._engine: BulkMarkRead | None = None
+        self._stop_event: threading.Event | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Mark every given or matching conversation read; return the summary.
 
         :param context: the Airflow task context.
         """
-        hook = IntercomHook(self.intercom_conn_id)
+        # Created here, not in __init__: Airflow copies operators, and an Event cannot be copied.
+        self._stop_event = stop_event = threading.Event()
+        hook = IntercomHook(self.intercom_conn_id, stop_event=stop_event)
         if self.conversation_ids is not None:
             ids = validate_conversation_ids(self.conversation_ids)
         else:
             query = validate_search_query(self.search_query)
             found = [conversation.get("id") for conversation in hook.search_conversations(query)]
+            hook.close()
             self.log.info("Intercom search matched %d conversations.", len(found))
             ids = validate_conversation_ids(found, where="search result") if found else []
         engine = BulkMarkRead(
@@ -197,23 +195,35 @@ class IntercomMarkConversationsReadOperator(BaseOperator):
             rate_limit_budget=self.rate_limit_budget,
             progress_interval=self.progress_interval,
             log=self.log,
+            stop_event=stop_event,
         )
-        self._engine = engine
-        summary = engine.run(ids)
+        try:
+            summary = engine.run(ids)
+        except BaseException:
+            # Interrupted (execution_timeout, a kill): still publish what was done, then re-raise.
+            self._push_summary(context, engine.summary)
+            raise
         failed = summary["failed"]
         if failed and self.fail_on_error:
             # Push first: downstream tasks and the UI must see what was done before the failure.
-            context["ti"].xcom_push(key="return_value", value=summary)
+            self._push_summary(context, summary)
             named = ", ".join(f"{f['id']} ({f['reason']})" for f in failed[:FAILED_IDS_IN_MESSAGE])
             more = f" and {len(failed) - FAILED_IDS_IN_MESSAGE} more" if len(failed) > FAILED_IDS_IN_MESSAGE else ""
+            first = failed[0]
             raise IntercomError(
                 f"{len(failed)} of {summary['counts']['total']} conversations could not be marked read: "
-                f"{named}{more}. The summary is in this task's XCom; first error: {failed[0]['message']}",
+                f"{named}{more}. The summary is in this task's XCom. First error: "
+                f"{first['status'] or ''} {first['code'] or first['reason']}: {first['message']}"
+                + (f" (request_id={first['request_id']})" if first["request_id"] else ""),
                 hint="Marking read is idempotent: clearing and re-running the task is safe.",
             )
         return summary
 
+    def _push_summary(self, context: Context, summary: dict[str, Any] | None) -> None:
+        if summary is not None and self.do_xcom_push:
+            context["ti"].xcom_push(key="return_value", value=summary)
+
     def on_kill(self) -> None:
         """Stop sending: Airflow calls this when the task is killed."""
-        if self._engine is not None:
-            self._engine.stop()
+        if self._stop_event is not None:
+            self._stop_event.set()

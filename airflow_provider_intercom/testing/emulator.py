@@ -118,15 +118,16 @@ class RecordedRequest:
     :param method: HTTP method, e.g. ``"PUT"``.
     :param path: path without the query string, e.g. ``"/conversations/7"``.
     :param query: parsed query string, every value a list (as :func:`urllib.parse.parse_qs` gives).
-    :param headers: request headers with the names as the client sent them (last one wins).
+    :param headers: request headers with the names as the client sent them (last one wins); left
+        out of ``repr``, so a failing assertion never prints the ``Authorization`` token.
     :param body: the parsed JSON body, the raw text when it is not JSON, or ``None`` when empty.
     """
 
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: Any
+    headers: dict[str, str] = field(repr=False)
+    body: Any = None
 
 
 @dataclass

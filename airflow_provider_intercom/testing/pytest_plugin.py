@@ -4,7 +4,7 @@ Installed with the package (entry point ``pytest11``/``intercom_emulator``), so 
 for the ``intercom_emulator`` fixture::
 
     def test_marks_read(intercom_emulator):
-        IntercomHook().mark_read("7")          # uses AIRFLOW_CONN_INTERCOM_DEFAULT
+        IntercomHook().mark_conversation_read("7")  # uses AIRFLOW_CONN_INTERCOM_DEFAULT
         assert intercom_emulator.get("7")["read"] is True
 
 The fixture starts an :class:`~airflow_provider_intercom.testing.emulator.IntercomEmulator`, sets

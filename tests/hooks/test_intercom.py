@@ -11,14 +11,16 @@ from airflow_provider_intercom import __version__
 from airflow_provider_intercom.connection import IntercomConnectionSettings
 from airflow_provider_intercom.exceptions import (
     IntercomAuthError,
+    IntercomCancelledError,
     IntercomConfigError,
+    IntercomError,
     IntercomNotFoundError,
     IntercomValidationError,
 )
 from airflow_provider_intercom.hooks.intercom import IntercomHook
 from airflow_provider_intercom.retry import RetryPolicy
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
-from tests.helpers.fixtures import make_hook
+from tests.helpers.fixtures import FAST_RETRIES, make_hook
 
 
 def test_mark_conversation_read_sends_one_put_with_read_true(emulator: IntercomEmulator, hook: IntercomHook) -> None:
@@ -233,3 +235,62 @@ def test_close_releases_the_session_and_a_later_call_reopens_one(hook: IntercomH
     hook.close()
     assert hook.session is not first
     assert hook.get_me()["type"] == "admin"
+
+
+def test_a_request_that_cannot_be_built_is_not_retried_and_shows_no_secret(emulator: IntercomEmulator) -> None:
+    with pytest.raises(IntercomValidationError, match="Could not build the request PUT /conversations/1"):
+        make_hook(emulator).update_conversation("1", custom_attributes={"score": float("nan")})
+    bad_token = "tok\r\nX-Evil: 1"
+    with pytest.raises(IntercomValidationError) as info:
+        make_hook(emulator, token=bad_token).get_me()
+    assert "tok" not in str(info.value)
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__
+    assert emulator.requests == []
+
+
+def test_retry_warnings_do_not_claim_to_have_given_up(
+    emulator: IntercomEmulator, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.inject("status", path="/me", status=503, times=2)
+    make_hook(emulator).get_me()
+    # Airflow 3 logs through structlog to stdout, Airflow 2 through logging.
+    logged = caplog.text + capsys.readouterr().out
+    warnings = [line for line in logged.splitlines() if "retrying in" in line]
+    assert any("attempt 1 of at most 4" in w for w in warnings)
+    assert any("attempt 2 of at most 4" in w for w in warnings)
+    assert not any("attempt 3" in w for w in warnings)
+    assert not any("gave up" in w for w in warnings)
+
+
+def test_giving_up_says_how_many_attempts(emulator: IntercomEmulator) -> None:
+    emulator.inject("status", path="/me", status=503, times=None)
+    with pytest.raises(IntercomError, match=r"gave up after 4 attempts in \d"):
+        make_hook(emulator).get_me()
+
+
+def test_a_stop_during_a_retry_wait_keeps_the_cause(emulator: IntercomEmulator) -> None:
+    from dataclasses import replace
+
+    stop = threading.Event()
+    policy = replace(FAST_RETRIES, backoff_base=30.0, backoff_cap=30.0)
+    hook = IntercomHook("intercom_test", settings=make_hook(emulator).settings, retry_policy=policy, stop_event=stop)
+    emulator.inject("status", path="/conversations/3", status=503, times=None)
+    timer = threading.Timer(0.3, stop.set)
+    timer.start()
+    with pytest.raises(IntercomCancelledError) as info:
+        hook.mark_conversation_read("3")
+    timer.join()
+    assert info.value.status == 503
+    assert info.value.request_id
+    assert "while waiting to retry after: Intercom API 503" in str(info.value)
+    assert len(emulator.requests) == 1
+
+
+def test_the_test_button_makes_one_quick_attempt(emulator: IntercomEmulator) -> None:
+    emulator.inject("status", path="/me", status=503, times=None)
+    hook = make_hook(emulator, policy=None)  # the connection's default policy: 5 retries
+    ok, message = hook.test_connection()
+    assert not ok
+    assert "503" in message
+    assert len(emulator.requests) == 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_intercom.exceptions import IntercomValidationError
+from airflow_provider_intercom.exceptions import IntercomError, IntercomValidationError
 from airflow_provider_intercom.links import CONVERSATION_URL_XCOM_KEY, IntercomConversationLink
 from airflow_provider_intercom.operators.intercom import (
     IntercomMarkConversationReadOperator,
@@ -233,3 +233,98 @@ def test_every_example_dag_imports_without_errors() -> None:
     for path in sorted(Path(EXAMPLE_DAGS).glob("*.py")):
         dag_id = path.stem
         assert load_dag(dag_id).dag_id == dag_id
+
+
+class _TI:
+    """Records what the operator pushes, like a task instance would store it."""
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+def _put_count(emu: IntercomEmulator) -> int:
+    return sum(r.method == "PUT" for r in emu.requests)
+
+
+@pytest.mark.intercom_emulator(conversations=400, latency=0.02)
+def test_execution_timeout_stops_the_bulk_run_and_still_pushes_the_summary(intercom_emulator: IntercomEmulator) -> None:
+    import signal
+
+    from airflow.exceptions import AirflowTaskTimeout
+
+    def timeout(signum: int, frame: object) -> None:  # what Airflow's execution_timeout does
+        raise AirflowTaskTimeout("Timeout, PID: test")
+
+    op = IntercomMarkConversationsReadOperator(
+        task_id="t", conversation_ids=[str(i) for i in range(1, 401)], max_workers=2
+    )
+    ti = _TI()
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(AirflowTaskTimeout):
+            op.execute({"ti": ti})  # type: ignore[arg-type]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    sent = _put_count(intercom_emulator)
+    summary = ti.pushed["return_value"]
+    counts = summary["counts"]
+    assert counts["total"] == 400
+    assert counts["updated"] + counts["failed"] == 400
+    assert 0 < counts["updated"] < 400
+    assert {f["reason"] for f in summary["failed"]} == {"cancelled"}
+    import time
+
+    time.sleep(0.2)
+    assert _put_count(intercom_emulator) == sent  # nothing is sent after the timeout
+
+
+@pytest.mark.intercom_emulator(conversations=400, latency=0.02)
+def test_on_kill_stops_the_bulk_run(intercom_emulator: IntercomEmulator) -> None:
+    import threading
+    import time
+
+    op = IntercomMarkConversationsReadOperator(
+        task_id="t", conversation_ids=[str(i) for i in range(1, 401)], max_workers=2
+    )
+    ti = _TI()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            op.execute({"ti": ti})  # type: ignore[arg-type]
+        except IntercomError as err:
+            errors.append(err)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    while _put_count(intercom_emulator) < 10:
+        time.sleep(0.005)
+    op.on_kill()
+    runner.join(timeout=10)
+    assert not runner.is_alive()
+    assert len(errors) == 1
+    assert "(cancelled)" in str(errors[0])
+    assert ti.pushed["return_value"]["counts"]["failed"] > 300
+    assert _put_count(intercom_emulator) < 30
+
+
+def test_do_xcom_push_false_pushes_no_summary(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "31337"], do_xcom_push=False)
+    ti = _TI()
+    with pytest.raises(IntercomError):
+        op.execute({"ti": ti})  # type: ignore[arg-type]
+    assert ti.pushed == {}
+
+
+def test_single_operator_link_lookup_makes_one_quick_attempt(intercom_emulator: IntercomEmulator) -> None:
+    intercom_emulator.inject("status", path="/me", status=503, times=None)
+    ti = _TI()
+    conversation = IntercomMarkConversationReadOperator(task_id="t", conversation_id="3").execute({"ti": ti})  # type: ignore[arg-type]
+    assert conversation["read"] is True  # the work is done; only the link is missing
+    assert ti.pushed == {}
+    assert [r.path for r in intercom_emulator.requests] == ["/conversations/3", "/me"]

@@ -294,3 +294,13 @@ def test_the_test_button_makes_one_quick_attempt(emulator: IntercomEmulator) -> 
     assert not ok
     assert "503" in message
     assert len(emulator.requests) == 1
+
+
+def test_turning_tls_verification_off_is_explicit_and_warned_about(
+    emulator: IntercomEmulator, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert make_hook(emulator).session.verify is True
+    hook = make_hook(emulator, verify_ssl=False)
+    assert hook.session.verify is False
+    logged = caplog.text + capsys.readouterr().out
+    assert "TLS certificate verification is OFF for Intercom connection 'intercom_test'" in logged

@@ -324,3 +324,43 @@ def test_single_operator_link_lookup_makes_one_quick_attempt(intercom_emulator: 
     assert conversation["read"] is True  # the work is done; only the link is missing
     assert ti.pushed == {}
     assert [r.path for r in intercom_emulator.requests] == ["/conversations/3", "/me"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "fields", "message"),
+    [
+        ({}, {"password": ""}, "has no access token"),
+        ({"region": "mars"}, {}, "unknown extra 'region'"),
+        ({"timeout": "soon"}, {}, "non-numeric extra 'timeout'"),
+        ({"timeout": -3}, {}, "positive number of seconds"),
+        ({"api_version": "latest"}, {}, "malformed extra 'api_version'"),
+        ({}, {"host": "http://intercom.example.com"}, "plain-http Host"),
+    ],
+)
+def test_a_bad_connection_fails_before_any_request(
+    intercom_emulator: IntercomEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, Any],
+    fields: dict[str, Any],
+    message: str,
+) -> None:
+    import json
+
+    conn = json.loads(intercom_emulator.airflow_conn_json(**extra))
+    conn.update(fields)
+    monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_BAD", json.dumps(conn))
+    for op in (
+        IntercomMarkConversationReadOperator(task_id="a", conversation_id="1", intercom_conn_id="intercom_bad"),
+        IntercomMarkConversationsReadOperator(task_id="b", conversation_ids=["1"], intercom_conn_id="intercom_bad"),
+    ):
+        with pytest.raises(IntercomError, match=message) as info:
+            op.execute({"ti": _TI()})  # type: ignore[arg-type]
+        assert "'intercom_bad'" in str(info.value)
+    assert intercom_emulator.requests == []
+
+
+def test_a_missing_connection_fails_before_any_request(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationReadOperator(task_id="a", conversation_id="1", intercom_conn_id="intercom_missing")
+    with pytest.raises(IntercomError, match="'intercom_missing' is not defined"):
+        op.execute({"ti": _TI()})  # type: ignore[arg-type]
+    assert intercom_emulator.requests == []

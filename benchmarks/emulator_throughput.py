@@ -16,8 +16,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import re
-import subprocess
 import sys
 import threading
 import time
@@ -25,8 +23,7 @@ from typing import Any
 
 import psutil
 import requests
-
-EMULATOR_MODULE = "airflow_provider_intercom.testing.emulator"
+from _emulator import EmulatorProcess
 
 
 def _client_process(
@@ -60,42 +57,6 @@ def _client_process(
     results.put((os.getpid(), sum(counts), sum(errors)))
 
 
-def _start_emulator(conversations: int) -> tuple[subprocess.Popen[str], str, str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            EMULATOR_MODULE,
-            "--port",
-            "0",
-            "--conversations",
-            str(conversations),
-            "--rate-limit",
-            "1000000000/10s",
-            "--latency",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    url = token = None
-    deadline = time.monotonic() + 30
-    while (url is None or token is None) and time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        found = re.search(r"http://[\d.]+:\d+", line)
-        if url is None and found:
-            url = found.group(0)
-        if line.startswith("AIRFLOW_CONN_INTERCOM_DEFAULT="):
-            token = json.loads(line.split("=", 1)[1].strip().strip("'"))["password"]
-    if url is None or token is None:
-        process.kill()
-        raise RuntimeError("the emulator did not print its URL and connection")
-    return process, url, token
-
-
 def measure(duration: float = 5.0, conversations: int = 1000, processes: int = 2, threads: int = 2) -> dict[str, Any]:
     """Run the benchmark and return its figures.
 
@@ -106,18 +67,19 @@ def measure(duration: float = 5.0, conversations: int = 1000, processes: int = 2
     :return: ``puts_per_second``, ``requests``, ``errors``, ``emulator_cpu_ms_per_request``,
         ``emulator_cpu_percent`` (of one core), ``per_process`` and the parameters.
     """
-    emulator, url, token = _start_emulator(conversations)
     # fork keeps this importable-by-path script working as a library; spawn where there is no fork.
     start_method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context: Any = multiprocessing.get_context(start_method)
-    try:
+    with EmulatorProcess(conversations=conversations) as emulator:
         server = psutil.Process(emulator.pid)
         ids = [str(i) for i in range(1, conversations + 1)]
         results = context.Queue()
         start_at = time.time() + 1.5  # time for the clients to start and connect
         stop_at = start_at + duration
         clients = [
-            context.Process(target=_client_process, args=(url, token, ids, threads, start_at, stop_at, results))
+            context.Process(
+                target=_client_process, args=(emulator.url, emulator.token, ids, threads, start_at, stop_at, results)
+            )
             for _ in range(processes)
         ]
         for client in clients:
@@ -129,9 +91,6 @@ def measure(duration: float = 5.0, conversations: int = 1000, processes: int = 2
         per_process = [results.get(timeout=60) for _ in clients]
         for client in clients:
             client.join(timeout=30)
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=30)
     total = sum(count for _, count, _ in per_process)
     errors = sum(error for _, _, error in per_process)
     cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)

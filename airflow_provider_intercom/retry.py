@@ -98,6 +98,20 @@ def retry_delay(
     return step / 2.0 + rand * step / 2.0
 
 
+def retry_limits(error: BaseException | None, policy: RetryPolicy) -> tuple[int, float]:
+    """The retry budget that applies to ``error``: ``(max retries, max seconds)``.
+
+    :param error: what the last attempt raised.
+    :param policy: the retry policy.
+    """
+    if isinstance(error, IntercomRateLimitError):
+        return (
+            policy.max_retries if policy.max_rate_limit_retries is None else policy.max_rate_limit_retries,
+            policy.max_retry_time if policy.max_rate_limit_time is None else policy.max_rate_limit_time,
+        )
+    return policy.max_retries, policy.max_retry_time
+
+
 def retry_budget_spent(
     error: BaseException | None, *, attempt: int, elapsed: float, delay: float | None, policy: RetryPolicy
 ) -> bool:
@@ -109,13 +123,8 @@ def retry_budget_spent(
     :param delay: the wait :func:`retry_delay` chose before the next attempt.
     :param policy: the retry policy.
     """
-    limit, seconds = policy.max_retries, policy.max_retry_time
-    if isinstance(error, IntercomRateLimitError):
-        if policy.max_rate_limit_retries is not None:
-            limit = policy.max_rate_limit_retries
-        if policy.max_rate_limit_time is not None:
-            seconds = policy.max_rate_limit_time
-    if attempt > limit:
+    retries, seconds = retry_limits(error, policy)
+    if attempt > retries:
         return True
     # Do not start a wait that would end beyond the time budget: fail now, with the real error.
     return elapsed + (delay or 0.0) > seconds

@@ -50,7 +50,7 @@ from airflow_provider_intercom.exceptions import (
     IntercomValidationError,
 )
 from airflow_provider_intercom.ratelimit import AdaptiveRateLimiter, header_number
-from airflow_provider_intercom.retry import RetryPolicy, is_retryable, retry_budget_spent, retry_delay
+from airflow_provider_intercom.retry import RetryPolicy, is_retryable, retry_budget_spent, retry_delay, retry_limits
 from airflow_provider_intercom.validation import validate_conversation_id, validate_search_query
 
 if TYPE_CHECKING:
@@ -308,14 +308,11 @@ class IntercomHook(BaseHook):
     def _log_retry(self, state: RetryCallState) -> IntercomError:
         err = _outcome_error(state)
         assert isinstance(err, IntercomError)  # only IntercomErrors are retried
-        policy = self.retry_policy
-        limit = policy.max_retries
-        if isinstance(err, IntercomRateLimitError) and policy.max_rate_limit_retries is not None:
-            limit = policy.max_rate_limit_retries
+        retries, _ = retry_limits(err, self.retry_policy)
         self.log.warning(
             "Intercom request failed (attempt %d of at most %d): %s -- retrying in %.1fs",
             state.attempt_number,
-            limit + 1,
+            retries + 1,
             err,
             state.upcoming_sleep,
         )

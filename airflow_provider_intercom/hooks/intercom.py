@@ -134,6 +134,7 @@ class IntercomHook(BaseHook):
                 conn_id=self.intercom_conn_id,
             ) from None
         if conn.password:
+            # As stored, before validation: a token that validation refuses is a secret all the same.
             mask_secret(conn.password)
         if conn.conn_type and conn.conn_type != CONN_TYPE:
             self.log.warning(
@@ -207,22 +208,26 @@ class IntercomHook(BaseHook):
         rate_limiter: AdaptiveRateLimiter | None = None,
         stop_event: threading.Event | None = None,
         retry_policy: RetryPolicy | None = None,
+        settings: IntercomConnectionSettings | None = None,
     ) -> IntercomHook:
         """A hook for another thread: same settings, its own session.
 
         :param rate_limiter: the limiter the copy's requests go through.
         :param stop_event: the event that cancels the copy's requests.
         :param retry_policy: the copy's retry policy; this hook's by default.
+        :param settings: the copy's settings; this hook's by default.
         """
+        settings = settings or self.settings
         copy = type(self)(
             self.intercom_conn_id,
-            settings=self.settings,
+            settings=settings,
             retry_policy=retry_policy or self.retry_policy,
             rate_limiter=rate_limiter,
             stop_event=stop_event,
         )
-        # This hook already registered the token and warned about the settings: once is enough.
-        copy.__dict__["settings"] = self.settings
+        # This hook already registered the token and warned about the settings: once is enough,
+        # so the copy's settings property is filled in rather than computed again.
+        copy.__dict__["settings"] = settings
         return copy
 
     # -- Layer 3: the request method ---------------------------------------------------------
@@ -606,9 +611,10 @@ class IntercomHook(BaseHook):
     def _quick(self) -> IntercomHook:
         # For calls someone is waiting on that are not the task's job (the Test button, the link
         # lookup): one attempt, a short timeout, rather than minutes of retries.
-        quick = self.worker_copy(retry_policy=RetryPolicy(max_retries=0))
-        quick.__dict__["settings"] = replace(self.settings, timeout=min(self.settings.timeout, QUICK_TIMEOUT))
-        return quick
+        return self.worker_copy(
+            retry_policy=RetryPolicy(max_retries=0),
+            settings=replace(self.settings, timeout=min(self.settings.timeout, QUICK_TIMEOUT)),
+        )
 
     def get_app_id_code(self) -> str | None:
         """The workspace's id code for inbox links: the connection's ``app_id_code``, else ``GET /me``.

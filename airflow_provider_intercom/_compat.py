@@ -12,12 +12,16 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseHook, BaseOperator, BaseOperatorLink, Context
-    from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
     from airflow.sdk.execution_time.xcom import XCom
     from airflow.sdk.log import mask_secret
 else:
-    # airflow.exceptions re-exports the Task SDK's classes on 3.x, so both versions agree on them.
-    from airflow.exceptions import AirflowException, AirflowNotFoundException
+    # airflow.exceptions re-exports the Task SDK's classes on 3.x, but 3.3 warns about importing
+    # them from there (DeprecatedImportWarning), so the Task SDK comes first.
+    try:
+        from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
+    except ImportError:  # Airflow 2.x
+        from airflow.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
 
     try:
         from airflow.sdk import BaseHook
@@ -51,6 +55,7 @@ else:
 
 __all__ = [
     "AirflowException",
+    "AirflowFailException",
     "AirflowNotFoundException",
     "BaseHook",
     "BaseOperator",

@@ -20,37 +20,29 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+from airflow_provider_intercom.client._error import IntercomConfigError
+from airflow_provider_intercom.client.facts import (
+    API_BASE_URLS,
+    API_VERSIONS,
+    APP_BASE_URLS,
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_TIME,
+    DEFAULT_REGION,
+    DEFAULT_TIMEOUT,
+    MAX_RETRIES_LIMIT,
+)
+
 CONN_TYPE = "intercom"
 DEFAULT_CONN_ID = "intercom_default"
 CONN_NAME_ATTR = "intercom_conn_id"
 HOOK_NAME = "Intercom"
 HOOK_CLASS_NAME = "airflow_provider_intercom.hooks.intercom.IntercomHook"
 
-#: Intercom's regional API hosts (``SOURCES.md``: US, EU, AU).
-API_BASE_URLS: Mapping[str, str] = {
-    "us": "https://api.intercom.io",
-    "eu": "https://api.eu.intercom.io",
-    "au": "https://api.au.intercom.io",
-}
 _REGION_BY_HOST: Mapping[str, str] = {url.split("://", 1)[1]: region for region, url in API_BASE_URLS.items()}
-#: Where a region's inbox lives, for "View in Intercom" links.
-APP_BASE_URLS: Mapping[str, str] = {
-    "us": "https://app.intercom.com",
-    "eu": "https://app.eu.intercom.com",
-    "au": "https://app.au.intercom.com",
-}
-
-DEFAULT_REGION = "us"
-#: The newest stable version in Intercom's OpenAPI description; pinned so that response shapes
-#: do not change when someone edits the app's default version in Intercom's Developer Hub.
-DEFAULT_API_VERSION = "2.16"
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MAX_RETRIES = 5
-DEFAULT_MAX_RETRY_TIME = 300.0
-MAX_RETRIES_LIMIT = 20
 
 _TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
-_API_VERSION_RE = re.compile(r"^(?:\d{1,2}\.\d{1,2}|Unstable)$")
+_DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -116,11 +108,19 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
     ),
 )
 
-HIDDEN_FIELDS: tuple[str, ...] = ("login", "schema", "port")
-RELABELING: Mapping[str, str] = {"password": "Access token", "host": "Base URL (optional)"}
+HIDDEN_FIELDS: tuple[str, ...] = ("login", "schema")
+# Port stays visible: Airflow 3.3.2's connection list sends port 0 for a portless connection when
+# its Test button is pressed, and its API then refuses the test (400). A stored 443 avoids that;
+# the client ignores the port unless Host is set.
+RELABELING: Mapping[str, str] = {
+    "password": "Access token",
+    "host": "Base URL (optional)",
+    "port": "Port (set 443: the Test button needs it)",
+}
 PLACEHOLDERS: Mapping[str, str] = {
     "host": "https://api.intercom.io (leave empty to use the region)",
     "password": "Intercom access token",
+    "port": "443",
 }
 
 
@@ -150,6 +150,36 @@ def provider_connection_type() -> dict[str, Any]:
         },
         "conn-fields": conn_fields,
     }
+
+
+def ui_field_behaviour() -> dict[str, Any]:
+    """The form layout in the shape of ``BaseHook.get_ui_field_behaviour`` (Airflow < 3.2)."""
+    return {"hidden_fields": list(HIDDEN_FIELDS), "relabeling": dict(RELABELING), "placeholders": dict(PLACEHOLDERS)}
+
+
+def form_widgets() -> dict[str, Any]:
+    """The extras as WTForms fields, for ``BaseHook.get_connection_form_widgets`` (Airflow < 3.2).
+
+    Flask-AppBuilder is imported here: only the webserver of those versions has it.
+    """
+    from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+    from flask_babel import lazy_gettext
+    from wtforms import BooleanField, StringField
+
+    widgets: dict[str, Any] = {}
+    for extra in EXTRA_FIELDS:
+        if extra.json_type == "boolean":
+            widgets[extra.name] = BooleanField(
+                lazy_gettext(extra.label), description=extra.description, default=extra.default
+            )
+        else:
+            widgets[extra.name] = StringField(
+                lazy_gettext(extra.label),
+                widget=BS3TextFieldWidget(),
+                description=extra.description,
+                default=None if extra.default is None else str(extra.default),
+            )
+    return widgets
 
 
 @dataclass(frozen=True)
@@ -211,8 +241,8 @@ class IntercomConnectionSettings:
         if not token:
             _fail(
                 conn_id,
-                "has no access token. Put the token in the connection's Password field "
-                "(labelled 'Access token' in the UI)",
+                "has no access token. Put the token in the connection's 'Access token' field "
+                "(the password, in the CLI and in connection URIs)",
             )
         if not _TOKEN_RE.match(token):
             # Never echo it: a token with a stray newline would otherwise end up in the message.
@@ -224,7 +254,7 @@ class IntercomConnectionSettings:
         unknown = sorted(set(extra) - {f.name for f in EXTRA_FIELDS})
         if unknown:
             warn(
-                f"Intercom connection {conn_id!r} has unknown extra field(s) {unknown}; they are ignored. "
+                f"{_name(conn_id)} has unknown extra field(s) {unknown}; they are ignored. "
                 f"Known fields: {[f.name for f in EXTRA_FIELDS]}."
             )
         region = _region(conn_id, extra.get("region"))
@@ -232,20 +262,22 @@ class IntercomConnectionSettings:
             base_url = _base_url(conn_id, host.strip(), port)
             # A regional Intercom host says where the workspace lives (links, Test button).
             host_region = _REGION_BY_HOST.get(urlsplit(base_url).hostname or "")
-            if extra.get("region") not in (None, "") and host_region != region:
+            # The connection form saves every extra at its default, so only a region other than the
+            # default is a choice the user made, and worth a warning when the Host disagrees.
+            if region != DEFAULT_REGION and host_region != region:
                 warn(
-                    f"Intercom connection {conn_id!r} sets both Host ({base_url}) and extra 'region' "
+                    f"{_name(conn_id)} sets both Host ({base_url}) and extra 'region' "
                     f"({region}); Host wins. Remove one of them."
                 )
             region = host_region or region
         else:
             base_url = API_BASE_URLS[region]
         api_version = str(extra.get("api_version") or DEFAULT_API_VERSION).strip()
-        if not _API_VERSION_RE.match(api_version):
+        if api_version not in API_VERSIONS:
             _fail(
                 conn_id,
-                f"has a malformed extra 'api_version' {api_version!r}. Use a version such as "
-                f"{DEFAULT_API_VERSION!r} (quoted, so JSON keeps it a string), or 'Unstable'",
+                f"has an unknown extra 'api_version' {api_version!r}. Intercom accepts {', '.join(API_VERSIONS)}; "
+                f"use {DEFAULT_API_VERSION!r} (quoted, so JSON keeps it a string) unless you need another",
             )
         app_id_code = extra.get("app_id_code")
         return cls(
@@ -269,10 +301,12 @@ def _warn(message: str) -> None:
 
 
 def _fail(conn_id: str, problem: str) -> NoReturn:
-    # Imported here: see the module docstring.
-    from airflow_provider_intercom.exceptions import IntercomConfigError
+    raise IntercomConfigError(f"{_name(conn_id)} {problem}.", conn_id=conn_id or None)
 
-    raise IntercomConfigError(f"Intercom connection {conn_id!r} {problem}.", conn_id=conn_id)
+
+def _name(conn_id: str) -> str:
+    # An empty id is the Test button's: Airflow tests a form under a temporary id, never shown.
+    return f"Intercom connection {conn_id!r}" if conn_id else "This Intercom connection"
 
 
 def _region(conn_id: str, value: Any) -> str:
@@ -310,7 +344,9 @@ def _base_url(conn_id: str, host: str, port: int | None) -> str:
             "text: use https:// (plain http is only allowed for loopback test servers)",
         )
     netloc = parts.netloc
-    if port and parts.port is None:
+    # The form asks for port 443 (Airflow 3.3.2's Test button needs a stored port); the scheme's
+    # own port adds nothing to the URL.
+    if port and parts.port is None and int(port) != _DEFAULT_PORTS[parts.scheme]:
         netloc = f"{netloc}:{int(port)}"
     return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
 

@@ -1,20 +1,46 @@
-"""Typed errors of the Intercom provider.
+"""The provider's errors, as DAG code sees them.
 
-Every error is an :class:`IntercomError`, itself an ``AirflowException``, so a task fails with a
-message that reads well in the task log::
+The classes are the client's (:mod:`airflow_provider_intercom.client`), which import nothing from
+Airflow; this module re-exports them, so ``except IntercomError`` around hook calls keeps working::
 
-    Intercom API 404 not_found on PUT /conversations/123 (request_id=de1be01d-...): Resource Not
-    Found. Conversation 123 does not exist in this workspace: check the id and the connection's region.
+    IntercomError                   every error the client raises (``.status``, ``.code``, ...)
+    ├── IntercomConfigError         the connection is missing or invalid      permanent
+    ├── IntercomValidationError     a bad argument (also a ValueError)        permanent
+    ├── IntercomAuthError           401                                       permanent
+    ├── IntercomForbiddenError      403                                       permanent
+    ├── IntercomNotFoundError       404                                       permanent
+    ├── IntercomRateLimitError      429, retries spent
+    ├── IntercomServerError         5xx, retries spent
+    ├── IntercomConnectionError     no response: refused, reset, timed out, TLS
+    ├── IntercomResponseError       a 2xx body that cannot be read
+    └── IntercomCancelledError      the task was stopped
 
-Errors carry what Intercom said (``status``, ``code``, ``message``, ``field``, ``request_id``) as
-attributes, never the access token.
+Any other 4xx is a plain ``IntercomError`` and permanent too, except 408 and 409.
+
+Where an error meets Airflow: an operator raises a *permanent* error (no retry can fix it) as
+:class:`IntercomPermanentError`, an ``AirflowFailException``, so Airflow fails the task at once
+instead of retrying it; the client's error is its ``error`` attribute and its ``__cause__``.
+Other errors are raised as they are, and Airflow's retries apply.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_intercom._compat import AirflowException
+from airflow_provider_intercom._compat import AirflowFailException
+from airflow_provider_intercom.client._error import (
+    IntercomAuthError,
+    IntercomCancelledError,
+    IntercomConfigError,
+    IntercomConnectionError,
+    IntercomError,
+    IntercomForbiddenError,
+    IntercomNotFoundError,
+    IntercomRateLimitError,
+    IntercomResponseError,
+    IntercomServerError,
+    IntercomValidationError,
+)
 
 __all__ = [
     "IntercomAuthError",
@@ -24,129 +50,32 @@ __all__ = [
     "IntercomError",
     "IntercomForbiddenError",
     "IntercomNotFoundError",
+    "IntercomPermanentError",
     "IntercomRateLimitError",
     "IntercomResponseError",
     "IntercomServerError",
     "IntercomValidationError",
+    "task_error",
 ]
 
 
-class IntercomError(AirflowException):
-    """Base class of every error this provider raises.
+class IntercomPermanentError(AirflowFailException):
+    """A task failure that no retry can fix: Airflow fails the task without retrying it.
 
-    :param message: Intercom's (or our) human-readable description of what went wrong.
-    :param status: the HTTP status, if a response came back.
-    :param code: Intercom's error code, e.g. ``not_found`` or ``api_plan_restricted``.
-    :param field: the request field Intercom blamed, if any.
-    :param request_id: Intercom's request id; quote it to Intercom support.
-    :param method: the HTTP method of the failed request.
-    :param path: the API path of the failed request.
-    :param conn_id: the Airflow connection the request used.
-    :param hint: what to do about it.
+    :param error: the client's error; the message is its message.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        field: str | None = None,
-        request_id: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        conn_id: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.field = field
-        self.request_id = request_id
-        self.method = method
-        self.path = path
-        self.conn_id = conn_id
-        self.hint = hint
-        self.attempts = 1
-        self.elapsed = 0.0
-
-    def __str__(self) -> str:
-        if self.method is None:
-            text = self.message
-        else:
-            status = " ".join(str(p) for p in (self.status, self.code) if p is not None)
-            where = f"{self.method} {self.path}"
-            rid = f" (request_id={self.request_id})" if self.request_id else ""
-            head = f"Intercom API {status} on {where}" if status else f"Intercom API request {where} failed"
-            text = f"{head}{rid}: {self.message}"
-            if self.field:
-                text += f" [field: {self.field}]"
-        if self.hint:
-            text = f"{text.rstrip('.')}. {self.hint}"
-        if self.attempts > 1:
-            text += f" (gave up after {self.attempts} attempts in {self.elapsed:.1f}s)"
-        return text
+    def __init__(self, error: IntercomError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only arguments need explicit pickling support (Airflow pickles task failures).
-        return (_rebuild, (type(self), self.message, self.__dict__))
+        return (type(self), (self.error,))
 
 
-def _rebuild(cls: type[IntercomError], message: str, state: dict[str, Any]) -> IntercomError:
-    err = cls.__new__(cls)
-    Exception.__init__(err, message)
-    err.__dict__.update(state)
-    return err
+def task_error(error: IntercomError) -> Exception:
+    """The exception an operator raises for ``error``: permanent ones skip Airflow's retries.
 
-
-class IntercomConfigError(IntercomError):
-    """The Airflow connection is missing or holds a value the provider cannot use."""
-
-
-class IntercomValidationError(IntercomError, ValueError):
-    """A task argument (a conversation id, a search query, ...) is invalid; nothing was sent."""
-
-
-class IntercomAuthError(IntercomError):
-    """Intercom answered 401: the access token is missing, wrong or revoked."""
-
-
-class IntercomForbiddenError(IntercomError):
-    """Intercom answered 403, e.g. ``api_plan_restricted``: the workspace's plan lacks this API."""
-
-
-class IntercomNotFoundError(IntercomError):
-    """Intercom answered 404: the conversation does not exist in this workspace."""
-
-
-class IntercomRateLimitError(IntercomError):
-    """Intercom answered 429 and the retry budget ran out.
-
-    :ivar reset_at: when Intercom's current rate-limit window ends (UNIX seconds), if it said.
+    :param error: what the client raised.
     """
-
-    reset_at: float | None = None
-
-
-class IntercomServerError(IntercomError):
-    """Intercom answered 5xx, or could not be reached, and the retry budget ran out."""
-
-
-class IntercomConnectionError(IntercomServerError):
-    """The request did not get an HTTP response: refused, reset, timed out or TLS failed.
-
-    :ivar sent: whether the request may have reached Intercom (False only when connecting failed).
-    :ivar transient: whether trying again can help (False for a failed TLS certificate check).
-    """
-
-    sent: bool = True
-    transient: bool = True
-
-
-class IntercomResponseError(IntercomError):
-    """Intercom answered with a body the provider cannot read (not JSON, or not the expected shape)."""
-
-
-class IntercomCancelledError(IntercomError):
-    """The task was stopped (``on_kill``, ``execution_timeout``) before the request could be sent."""
+    return IntercomPermanentError(error) if error.permanent else error

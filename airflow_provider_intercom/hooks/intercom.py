@@ -1,68 +1,36 @@
-"""IntercomHook: the one place that talks to Intercom's REST API.
+"""IntercomHook: an Airflow connection adapted to an :class:`~airflow_provider_intercom.client.IntercomClient`.
 
-The hook has four layers, each built on the one before:
-
-1. :attr:`IntercomHook.settings` -- the Airflow connection, validated, resolved lazily and once;
-2. :attr:`IntercomHook.session` -- one cached ``requests.Session`` with the auth and version headers;
-3. :meth:`IntercomHook.request` -- the only method that sends; it owns timeouts, retries and the
-   mapping of failures to typed :mod:`~airflow_provider_intercom.exceptions`;
-4. small typed API methods (:meth:`~IntercomHook.get_me`, :meth:`~IntercomHook.mark_conversation_read`,
-   the generator :meth:`~IntercomHook.search_conversations`, ...).
-
-``requests`` is imported lazily so that DAG files importing the operators stay cheap to parse.
+Like the Slack provider's hook over ``WebClient``, the hook only turns the connection into
+settings and the settings into a client (:attr:`IntercomHook.client`, :meth:`IntercomHook.get_conn`).
+It registers the token with Airflow's secrets masker, keeps the UI's Test button and connection
+form, and delegates the API methods to the client so that DAG code can call them on the hook.
 """
 
 from __future__ import annotations
 
-import random
-import re
 import threading
-import time
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_intercom import __version__
 from airflow_provider_intercom._compat import AirflowNotFoundException, BaseHook, mask_secret
+from airflow_provider_intercom.client._error import IntercomConfigError, IntercomError
+from airflow_provider_intercom.client._retry import RetryPolicy
+from airflow_provider_intercom.client.facts import MAX_SEARCH_PAGE_SIZE, QUICK_TIMEOUT
 from airflow_provider_intercom.connection import (
     CONN_NAME_ATTR,
     CONN_TYPE,
     DEFAULT_CONN_ID,
-    EXTRA_FIELDS,
-    HIDDEN_FIELDS,
     HOOK_NAME,
-    PLACEHOLDERS,
-    RELABELING,
     IntercomConnectionSettings,
+    form_widgets,
+    ui_field_behaviour,
 )
-from airflow_provider_intercom.exceptions import (
-    IntercomAuthError,
-    IntercomCancelledError,
-    IntercomConfigError,
-    IntercomConnectionError,
-    IntercomError,
-    IntercomForbiddenError,
-    IntercomNotFoundError,
-    IntercomRateLimitError,
-    IntercomResponseError,
-    IntercomServerError,
-    IntercomValidationError,
-)
-from airflow_provider_intercom.ratelimit import AdaptiveRateLimiter, header_number
-from airflow_provider_intercom.retry import RetryPolicy, is_retryable, retry_budget_spent, retry_delay, retry_limits
-from airflow_provider_intercom.validation import validate_conversation_id, validate_search_query
 
 if TYPE_CHECKING:
-    import requests
-    from tenacity import RetryCallState
+    from airflow_provider_intercom.client import AdaptiveRateLimiter, IntercomClient
 
 JSON = dict[str, Any]
-MAX_SEARCH_PAGE_SIZE = 150
-#: Seconds the Test button and the link lookup wait at most.
-QUICK_TIMEOUT = 10.0
-_SNIPPET_BYTES = 120
-_CONVERSATION_PATH = re.compile(r"^/conversations/(\d+)$")
 
 
 class IntercomHook(BaseHook):
@@ -74,7 +42,7 @@ class IntercomHook(BaseHook):
     :param intercom_conn_id: the Airflow connection id (default ``intercom_default``).
     :param settings: ready-made settings, instead of reading the Airflow connection.
     :param retry_policy: overrides the connection's ``max_retries`` / ``max_retry_time``.
-    :param rate_limiter: paces every request through a shared limiter (bulk runs).
+    :param rate_limiter: paces every request through a shared limiter.
     :param stop_event: once set, no further request is sent and retry waits end early.
     """
 
@@ -103,15 +71,13 @@ class IntercomHook(BaseHook):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(intercom_conn_id={self.intercom_conn_id!r})"
 
-    # -- Layer 1: settings -------------------------------------------------------------------
-
     @cached_property
     def settings(self) -> IntercomConnectionSettings:
         """The connection's validated settings, read on first use.
 
         :raises IntercomConfigError: if the connection is missing or invalid.
         """
-        settings = self._given_settings or self._read_connection()
+        settings = self._given_settings or self._read_connection(self.intercom_conn_id)
         # Registered here rather than trusting Airflow to have done it: its masking of connection
         # passwords has had gaps, and the token would otherwise be one log line from leaking.
         mask_secret(settings.token)
@@ -123,7 +89,9 @@ class IntercomHook(BaseHook):
             )
         return settings
 
-    def _read_connection(self) -> IntercomConnectionSettings:
+    def _read_connection(self, name: str) -> IntercomConnectionSettings:
+        # ``name`` is how messages call the connection: the Test button passes "" because Airflow
+        # tests a form under a temporary id that would mean nothing to the user.
         try:
             conn = self.get_connection(self.intercom_conn_id)
         except AirflowNotFoundException:
@@ -144,12 +112,7 @@ class IntercomHook(BaseHook):
                 CONN_TYPE,
             )
         return IntercomConnectionSettings.from_connection(
-            self.intercom_conn_id,
-            password=conn.password,
-            host=conn.host,
-            port=conn.port,
-            extra=conn.extra_dejson,
-            warn=self.log.warning,
+            name, password=conn.password, host=conn.host, port=conn.port, extra=conn.extra_dejson, warn=self.log.warning
         )
 
     @cached_property
@@ -159,461 +122,71 @@ class IntercomHook(BaseHook):
             return self._given_retry_policy
         return RetryPolicy(max_retries=self.settings.max_retries, max_retry_time=self.settings.max_retry_time)
 
-    # -- Layer 2: session --------------------------------------------------------------------
-
     @cached_property
-    def session(self) -> requests.Session:
-        """The hook's HTTP session, created on first use and reused for every request."""
-        return self.new_session()
+    def client(self) -> IntercomClient:
+        """The :class:`~airflow_provider_intercom.client.IntercomClient` of this connection, built on first use."""
+        return self._client(self.settings, self.retry_policy)
 
-    def get_conn(self) -> requests.Session:
-        """Return the cached HTTP session (Airflow's usual hook entry point)."""
-        return self.session
+    def get_conn(self) -> IntercomClient:
+        """Return :attr:`client` (Airflow's usual hook entry point)."""
+        return self.client
 
-    def new_session(self) -> requests.Session:
-        """Build a session with this connection's headers and TLS setting.
+    def _client(self, settings: IntercomConnectionSettings, policy: RetryPolicy) -> IntercomClient:
+        from airflow_provider_intercom.client import IntercomClient
 
-        ``requests.Session`` is not documented as thread-safe, so each thread of a bulk run gets
-        its own from here (see :meth:`worker_copy`).
-        """
-        import requests
-        from requests.adapters import HTTPAdapter
-
-        settings = self.settings
-        session = requests.Session()
-        session.headers.update(
-            {
-                "Authorization": f"Bearer {settings.token}",
-                "Accept": "application/json",
-                "Intercom-Version": settings.api_version,
-                "User-Agent": f"airflow-provider-intercom/{__version__} python-requests/{requests.__version__}",
-            }
+        return IntercomClient(
+            settings.token,
+            base_url=settings.base_url,
+            region=settings.region,
+            api_version=settings.api_version,
+            timeout=settings.timeout,
+            retry_policy=policy,
+            rate_limiter=self._rate_limiter,
+            stop_event=self._stop_event,
+            verify_ssl=settings.verify_ssl,
+            conn_id=settings.conn_id or None,
+            logger=self.log,
         )
-        session.verify = settings.verify_ssl
-        # Retries are the hook's job: urllib3's own would hide 429s and double-count attempts.
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return session
 
     def close(self) -> None:
-        """Close the session, if one was opened; a later request opens a new one."""
-        session = self.__dict__.pop("session", None)
-        if session is not None:
-            session.close()
+        """Close the client's HTTP session, if one was opened; a later request opens a new one."""
+        client = self.__dict__.get("client")
+        if client is not None:
+            client.close()
 
-    def worker_copy(
-        self,
-        *,
-        rate_limiter: AdaptiveRateLimiter | None = None,
-        stop_event: threading.Event | None = None,
-        retry_policy: RetryPolicy | None = None,
-        settings: IntercomConnectionSettings | None = None,
-    ) -> IntercomHook:
-        """A hook for another thread: same settings, its own session.
+    # -- API methods: the client's, so that DAG code can call them on the hook ------------------
 
-        :param rate_limiter: the limiter the copy's requests go through.
-        :param stop_event: the event that cancels the copy's requests.
-        :param retry_policy: the copy's retry policy; this hook's by default.
-        :param settings: the copy's settings; this hook's by default.
-        """
-        settings = settings or self.settings
-        copy = type(self)(
-            self.intercom_conn_id,
-            settings=settings,
-            retry_policy=retry_policy or self.retry_policy,
-            rate_limiter=rate_limiter,
-            stop_event=stop_event,
-        )
-        # This hook already registered the token and warned about the settings: once is enough,
-        # so the copy's settings property is filled in rather than computed again.
-        copy.__dict__["settings"] = settings
-        return copy
-
-    # -- Layer 3: the request method ---------------------------------------------------------
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Mapping[str, Any] | None = None,
-        params: Mapping[str, str] | None = None,
-        idempotent: bool = True,
-    ) -> JSON:
-        """Send one API request, retrying what is safe to retry, and return the JSON object.
-
-        :param method: HTTP method.
-        :param path: API path starting with ``/``, e.g. ``/conversations/123``.
-        :param json: request body.
-        :param params: query parameters.
-        :param idempotent: whether sending the request twice is harmless; if not, only 429s and
-            connections that never opened are retried.
-        :raises IntercomError: a subclass saying what went wrong; see :mod:`.exceptions`.
-        """
-        # Imported here, like requests: DAG files import this module, and only tasks send requests.
-        from tenacity import Retrying, retry_if_exception
-
-        policy = self.retry_policy
-        # The errors retried so far; tenacity forgets an attempt's outcome before sleeping.
-        retried: list[IntercomError] = []
-        retrying = Retrying(
-            retry=retry_if_exception(
-                lambda exc: isinstance(exc, IntercomError) and is_retryable(exc, idempotent=idempotent)
-            ),
-            wait=lambda state: retry_delay(
-                state.attempt_number,
-                policy=policy,
-                rand=random.random(),
-                now=time.time(),
-                reset_at=getattr(_outcome_error(state), "reset_at", None),
-            ),
-            stop=lambda state: retry_budget_spent(
-                _outcome_error(state),
-                attempt=state.attempt_number,
-                elapsed=state.seconds_since_start or 0.0,
-                delay=state.upcoming_sleep,
-                policy=policy,
-            ),
-            sleep=self._sleep,
-            before_sleep=lambda state: retried.append(self._log_retry(state)),
-            reraise=True,
-        )
-        state: RetryCallState | None = None
-        try:
-            for attempt in retrying:
-                state = attempt.retry_state
-                with attempt:
-                    return self._send_once(method, path, json=json, params=params)
-        except IntercomCancelledError:
-            previous = retried[-1] if retried else None
-            if previous is not None:
-                # Stopped while waiting to retry: say what was being retried; it may have applied.
-                raise IntercomCancelledError(
-                    f"The task was stopped while waiting to retry after: {previous}",
-                    status=previous.status,
-                    code=previous.code,
-                    request_id=previous.request_id,
-                    conn_id=previous.conn_id,
-                ) from previous
-            raise
-        except IntercomError as err:
-            if state is not None:
-                err.attempts = state.attempt_number
-                err.elapsed = time.monotonic() - state.start_time
-            raise
-        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
-
-    def _sleep(self, seconds: float) -> None:
-        if self._stop_event is None:
-            time.sleep(seconds)
-        elif self._stop_event.wait(seconds):
-            raise IntercomCancelledError("The task was stopped while waiting to retry; nothing more is sent.")
-
-    def _log_retry(self, state: RetryCallState) -> IntercomError:
-        err = _outcome_error(state)
-        assert isinstance(err, IntercomError)  # only IntercomErrors are retried
-        retries, _ = retry_limits(err, self.retry_policy)
-        self.log.warning(
-            "Intercom request failed (attempt %d of at most %d): %s -- retrying in %.1fs",
-            state.attempt_number,
-            retries + 1,
-            err,
-            state.upcoming_sleep,
-        )
-        return err
-
-    def _send_once(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Mapping[str, Any] | None,
-        params: Mapping[str, str] | None,
-    ) -> JSON:
-        import requests
-
-        if self._stop_event is not None and self._stop_event.is_set():
-            raise IntercomCancelledError("The task was stopped; no further request is sent.")
-        settings = self.settings
-        limiter = self._rate_limiter
-        if limiter is not None:
-            limiter.acquire(self._stop_event)
-        headers: Mapping[str, str] | None = None
-        status: int | None = None
-        try:
-            response = self.session.request(
-                method, settings.base_url + path, json=json, params=params, timeout=settings.timeout
-            )
-            headers, status = response.headers, response.status_code
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            raise self._network_error(exc, method, path) from exc
-        except (requests.RequestException, ValueError, TypeError) as exc:
-            # Raised before anything is sent (a header or body requests cannot encode). Its text can
-            # quote the headers, token included, so only the class name is kept.
-            raise IntercomValidationError(
-                f"Could not build the request {method} {path}: {type(exc).__name__}. Check the values "
-                "passed to the hook (JSON-serializable, finite numbers) and the connection's fields.",
-                method=None,
-                conn_id=settings.conn_id,
-            ) from None
-        finally:
-            if limiter is not None:
-                limiter.release(headers, status)
-        return self._parse(response, method, path)
-
-    def _network_error(self, exc: Exception, method: str, path: str) -> IntercomConnectionError:
-        import requests
-        from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
-
-        settings = self.settings
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        connect_failed = isinstance(exc, requests.ConnectTimeout) or isinstance(
-            reason, (NewConnectionError, ConnectTimeoutError)
-        )
-        if isinstance(exc, requests.exceptions.SSLError):
-            message, hint = (
-                f"TLS handshake with {settings.base_url} failed ({type(exc).__name__})",
-                "Check the Host; if it is a test server with a self-signed certificate, "
-                "set extra verify_ssl=false there only.",
-            )
-        elif isinstance(exc, requests.Timeout) and not connect_failed:
-            message, hint = (
-                f"no response from {settings.base_url} within {settings.timeout:g}s",
-                "Raise the connection's extra 'timeout' if Intercom is slow for you.",
-            )
-        elif connect_failed:
-            message, hint = (
-                f"could not connect to {settings.base_url} ({_root_cause(exc)})",
-                "Check the connection's Host/region and the worker's network (DNS, proxy, firewall).",
-            )
-        else:
-            message, hint = (
-                f"the connection to {settings.base_url} broke before a response arrived ({_root_cause(exc)})",
-                "This is usually transient; the task's own retries will try again.",
-            )
-        err = IntercomConnectionError(message, method=method, path=path, conn_id=settings.conn_id, hint=hint)
-        err.sent = not connect_failed
-        err.transient = not isinstance(exc, requests.exceptions.SSLError)
-        return err
-
-    def _parse(self, response: requests.Response, method: str, path: str) -> JSON:
-        status = response.status_code
-        body: Any = None
-        try:
-            body = response.json()
-        except ValueError:
-            if 200 <= status < 300:
-                raise IntercomResponseError(
-                    f"answered {status} with a body that is not valid JSON: {_snippet(response.content)}",
-                    status=status,
-                    method=method,
-                    path=path,
-                    conn_id=self.settings.conn_id,
-                    request_id=response.headers.get("X-Request-Id"),
-                    hint="Something between the worker and Intercom (a proxy?) may have altered it; "
-                    "the task's own retries will try again.",
-                ) from None
-        if 200 <= status < 300:
-            if not isinstance(body, dict):
-                raise IntercomResponseError(
-                    f"answered {status} with JSON that is not an object: {_snippet(response.content)}",
-                    status=status,
-                    method=method,
-                    path=path,
-                    conn_id=self.settings.conn_id,
-                )
-            return body
-        raise self._http_error(response, body, method, path)
-
-    def _http_error(self, response: requests.Response, body: Any, method: str, path: str) -> IntercomError:
-        status = response.status_code
-        settings = self.settings
-        code = field = None
-        request_id = response.headers.get("X-Request-Id")
-        if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-            first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
-            code, field = first.get("code"), first.get("field")
-            message = str(first.get("message") or code or "no message")
-            request_id = body.get("request_id") or request_id
-        else:
-            content_type = response.headers.get("Content-Type", "unknown").split(";")[0]
-            message = f"unexpected {content_type} response: {_snippet(response.content)}"
-        common: dict[str, Any] = {
-            "status": status,
-            "code": code,
-            "field": field,
-            "request_id": request_id,
-            "method": method,
-            "path": path,
-            "conn_id": settings.conn_id,
-        }
-        if status == 401:
-            return IntercomAuthError(
-                message,
-                hint=f"Check the access token of Airflow connection {settings.conn_id!r} (its Password "
-                "field): it is missing, wrong, revoked, or belongs to another region.",
-                **common,
-            )
-        if status == 403:
-            if code == "api_plan_restricted":
-                hint = (
-                    "The workspace's Intercom plan does not include this API. The access token is fine: "
-                    "an Intercom admin must change the plan (ask Intercom support which one)."
-                )
-            else:
-                hint = (
-                    "The token's app lacks permission for this call: grant the missing scope to the "
-                    "app in Intercom's Developer Hub."
-                )
-            return IntercomForbiddenError(message, hint=hint, **common)
-        if status == 404:
-            match = _CONVERSATION_PATH.match(path)
-            what = f"Conversation {match.group(1)}" if match else f"Nothing at {path}; it"
-            return IntercomNotFoundError(
-                message,
-                hint=f"{what} does not exist in this workspace: check the id, and that connection "
-                f"{settings.conn_id!r} points at the workspace's region (now {settings.region}).",
-                **common,
-            )
-        if status == 429:
-            err = IntercomRateLimitError(
-                message,
-                hint="Intercom's rate limit was exceeded and retrying did not get under it; other tasks "
-                "or integrations share the app's budget. Run Intercom tasks in an Airflow pool, or give "
-                "bulk tasks fewer max_workers or a max_requests_per_minute.",
-                **common,
-            )
-            err.reset_at = header_number(response.headers, "X-RateLimit-Reset")
-            return err
-        if status >= 500:
-            return IntercomServerError(
-                message,
-                hint="Intercom had a server-side problem; quote the request_id to Intercom support if it persists.",
-                **common,
-            )
-        return IntercomError(
-            message,
-            hint="Intercom rejected the request; fix the value it names."
-            if field
-            else "Intercom rejected the request; check the values sent against Intercom's API reference.",
-            **common,
-        )
-
-    # -- Layer 4: API methods ----------------------------------------------------------------
+    def request(self, method: str, path: str, **kwargs: Any) -> JSON:
+        """Delegates to :meth:`.IntercomClient.request`."""
+        return self.client.request(method, path, **kwargs)
 
     def get_me(self) -> JSON:
-        """Return the admin that owns the token, with its ``app`` (workspace): ``GET /me``."""
-        return self.request("GET", "/me")
+        """Delegates to :meth:`.IntercomClient.get_me`."""
+        return self.client.get_me()
 
     def get_conversation(self, conversation_id: str | int, *, display_as: str | None = None) -> JSON:
-        """Return one conversation: ``GET /conversations/{id}``.
+        """Delegates to :meth:`.IntercomClient.get_conversation`."""
+        return self.client.get_conversation(conversation_id, display_as=display_as)
 
-        :param conversation_id: the conversation id (digits, or an int).
-        :param display_as: ``"plaintext"`` to get message bodies as plain text.
-        """
-        cid = validate_conversation_id(conversation_id)
-        params = {"display_as": display_as} if display_as else None
-        return self.request("GET", f"/conversations/{cid}", params=params)
-
-    def update_conversation(
-        self,
-        conversation_id: str | int,
-        *,
-        read: bool | None = None,
-        title: str | None = None,
-        custom_attributes: Mapping[str, Any] | None = None,
-        company_id: str | None = None,
-        display_as: str | None = None,
-    ) -> JSON:
-        """Update a conversation and return it: ``PUT /conversations/{id}``.
-
-        Only the fields that are given are sent.
-
-        :param conversation_id: the conversation id (digits, or an int).
-        :param read: mark the conversation read (True) or unread (False).
-        :param title: a new title.
-        :param custom_attributes: custom attributes to set.
-        :param company_id: the company to associate the conversation with.
-        :param display_as: ``"plaintext"`` to get message bodies back as plain text.
-        """
-        cid = validate_conversation_id(conversation_id)
-        body: dict[str, Any] = {}
-        if read is not None:
-            body["read"] = bool(read)
-        if title is not None:
-            body["title"] = title
-        if custom_attributes is not None:
-            body["custom_attributes"] = dict(custom_attributes)
-        if company_id is not None:
-            body["company_id"] = company_id
-        params = {"display_as": display_as} if display_as else None
-        # Setting fields to given values is idempotent: a retried PUT leaves the same state.
-        return self.request("PUT", f"/conversations/{cid}", json=body, params=params, idempotent=True)
+    def update_conversation(self, conversation_id: str | int, **fields: Any) -> JSON:
+        """Delegates to :meth:`.IntercomClient.update_conversation`."""
+        return self.client.update_conversation(conversation_id, **fields)
 
     def mark_conversation_read(self, conversation_id: str | int) -> JSON:
-        """Mark a conversation as read and return it: ``PUT /conversations/{id}`` ``{"read": true}``.
-
-        :param conversation_id: the conversation id (digits, or an int).
-        """
-        return self.update_conversation(conversation_id, read=True)
+        """Delegates to :meth:`.IntercomClient.mark_conversation_read`."""
+        return self.client.mark_conversation_read(conversation_id)
 
     def search_conversations(self, query: Mapping[str, Any], per_page: int = MAX_SEARCH_PAGE_SIZE) -> Iterator[JSON]:
-        """Yield every conversation matching an Intercom search query, page by page.
-
-        Follows ``pages.next.starting_after`` until the last page; a page is fetched only when
-        the previous one has been consumed.
-
-        :param query: the ``query`` of ``POST /conversations/search``, e.g.
-            ``{"field": "state", "operator": "=", "value": "closed"}``.
-        :param per_page: page size, 1 to 150.
-        """
-        query = validate_search_query(query)
-        if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_SEARCH_PAGE_SIZE:
-            raise IntercomValidationError(
-                f"per_page must be an int from 1 to {MAX_SEARCH_PAGE_SIZE}; got {per_page!r}."
-            )
-        return self._search_pages(dict(query), per_page)
-
-    def _search_pages(self, query: JSON, per_page: int) -> Iterator[JSON]:
-        cursor: str | None = None
-        seen_cursors: set[str] = set()
-        while True:
-            pagination: dict[str, Any] = {"per_page": per_page}
-            if cursor:
-                pagination["starting_after"] = cursor
-            # A search only reads, so it is as safe to retry as a GET.
-            page = self.request("POST", "/conversations/search", json={"query": query, "pagination": pagination})
-            conversations = page.get("conversations")
-            if not isinstance(conversations, list):
-                raise IntercomResponseError(
-                    "answered a search without a 'conversations' list",
-                    method="POST",
-                    path="/conversations/search",
-                    conn_id=self.settings.conn_id,
-                )
-            yield from conversations
-            next_page = (page.get("pages") or {}).get("next") or {}
-            cursor = next_page.get("starting_after") if isinstance(next_page, dict) else None
-            if not cursor:
-                return
-            if cursor in seen_cursors:
-                raise IntercomResponseError(
-                    f"returned the search cursor {cursor!r} twice; stopping rather than looping forever",
-                    method="POST",
-                    path="/conversations/search",
-                    conn_id=self.settings.conn_id,
-                )
-            seen_cursors.add(cursor)
+        """Delegates to :meth:`.IntercomClient.search_conversations`."""
+        return self.client.search_conversations(query, per_page)
 
     # -- Airflow UI --------------------------------------------------------------------------
 
-    def _quick(self) -> IntercomHook:
+    def _quick_client(self, settings: IntercomConnectionSettings) -> IntercomClient:
         # For calls someone is waiting on that are not the task's job (the Test button, the link
         # lookup): one attempt, a short timeout, rather than minutes of retries.
-        return self.worker_copy(
-            retry_policy=RetryPolicy(max_retries=0),
-            settings=replace(self.settings, timeout=min(self.settings.timeout, QUICK_TIMEOUT)),
+        return self._client(settings, RetryPolicy(max_retries=0)).with_options(
+            timeout=min(settings.timeout, QUICK_TIMEOUT)
         )
 
     def get_app_id_code(self) -> str | None:
@@ -624,14 +197,12 @@ class IntercomHook(BaseHook):
         """
         if self.settings.app_id_code:
             return self.settings.app_id_code
-        quick = self._quick()
         try:
-            code = (quick.get_me().get("app") or {}).get("id_code")
+            with self._quick_client(self.settings) as quick:
+                code = (quick.get_me().get("app") or {}).get("id_code")
         except IntercomError as err:
             self.log.warning("Could not look up the workspace id code (for 'View in Intercom' links): %s", err)
             return None
-        finally:
-            quick.close()
         return str(code) if code else None
 
     def test_connection(self) -> tuple[bool, str]:
@@ -639,72 +210,30 @@ class IntercomHook(BaseHook):
 
         :return: ``(True, "<workspace>, region <region>, as <admin>")`` or ``(False, reason)``.
         """
-        quick = self._quick()
         try:
-            me = quick.get_me()
+            settings = self._given_settings or self._read_connection("")
+            mask_secret(settings.token)
+            with self._quick_client(settings) as quick:
+                me = quick.get_me()
         except IntercomError as err:
             return False, str(err)
-        finally:
-            quick.close()
         app = me.get("app") or {}
         workspace = app.get("name") or app.get("id_code") or "unknown workspace"
         actual = str(app.get("region") or "").lower()
         admin = me.get("name") or me.get("email") or me.get("id") or "unknown admin"
-        configured = self.settings.region
-        if actual and actual != configured:
+        if actual and actual != settings.region:
             return False, (
                 f"Reached workspace {workspace!r} as {admin}, but it is hosted in region {actual.upper()} "
-                f"while connection {self.intercom_conn_id!r} is configured for {configured.upper()}: "
-                f"set extra region to {actual!r}."
+                f"while this connection is configured for {settings.region.upper()}: set Region to {actual!r}."
             )
-        return True, f"{workspace}, region {(actual or configured).upper()}, as {admin}"
+        return True, f"{workspace}, region {(actual or settings.region).upper()}, as {admin}"
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Connection form layout for Airflow 2.x (3.2+ reads the provider info instead)."""
-        return {
-            "hidden_fields": list(HIDDEN_FIELDS),
-            "relabeling": dict(RELABELING),
-            "placeholders": dict(PLACEHOLDERS),
-        }
+        """Connection form layout for Airflow < 3.2 (3.2+ reads the provider info instead)."""
+        return ui_field_behaviour()
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Connection form extras for Airflow 2.x (3.2+ reads the provider info instead)."""
-        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-        from flask_babel import lazy_gettext
-        from wtforms import BooleanField, StringField
-
-        widgets: dict[str, Any] = {}
-        for extra in EXTRA_FIELDS:
-            if extra.json_type == "boolean":
-                widgets[extra.name] = BooleanField(
-                    lazy_gettext(extra.label), description=extra.description, default=extra.default
-                )
-            else:
-                widgets[extra.name] = StringField(
-                    lazy_gettext(extra.label),
-                    widget=BS3TextFieldWidget(),
-                    description=extra.description,
-                    default=None if extra.default is None else str(extra.default),
-                )
-        return widgets
-
-
-def _outcome_error(state: RetryCallState) -> BaseException | None:
-    return state.outcome.exception() if state.outcome is not None else None
-
-
-def _root_cause(exc: BaseException) -> str:
-    # requests nests urllib3's reason several levels deep; the innermost one says the most.
-    seen: set[int] = set()
-    while exc.__context__ is not None and id(exc.__context__) not in seen:
-        seen.add(id(exc))
-        exc = exc.__context__
-    return f"{type(exc).__name__}: {exc}"[:200]
-
-
-def _snippet(content: bytes) -> str:
-    text = content[:_SNIPPET_BYTES].decode("utf-8", errors="replace")
-    suffix = "..." if len(content) > _SNIPPET_BYTES else ""
-    return repr(" ".join(text.split()) + suffix)
+        """Connection form extras for Airflow < 3.2 (3.2+ reads the provider info instead)."""
+        return form_widgets()

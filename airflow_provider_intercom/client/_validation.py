@@ -1,20 +1,24 @@
-"""Validation of task input, before anything is sent to Intercom."""
+"""Validation of the client's input, before anything is sent to Intercom.
+
+Operators call the same functions in ``execute()`` first, so a bad argument fails the task before
+the connection is even read; the client calls them again for users who call it directly.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from airflow_provider_intercom.exceptions import IntercomValidationError
-
-#: Intercom conversation ids are decimal digit strings; 32 digits leaves ample headroom.
-MAX_ID_LENGTH = 32
-
-SEARCH_OPERATORS = frozenset({"=", "!=", "IN", "NIN", "<", ">", "<=", ">=", "~", "!~", "^", "$"})
-GROUP_OPERATORS = frozenset({"AND", "OR"})
-#: Intercom's documented limits: two levels of nesting, fifteen filters per group.
-MAX_SEARCH_NESTING = 2
-MAX_FILTERS_PER_GROUP = 15
+from airflow_provider_intercom.client._error import IntercomValidationError
+from airflow_provider_intercom.client.facts import (
+    MAX_CONVERSATION_ID_LENGTH,
+    MAX_FILTERS_PER_GROUP,
+    MAX_SEARCH_NESTING,
+    MAX_SEARCH_PAGE_SIZE,
+    SEARCH_GROUP_OPERATORS,
+    SEARCH_OPERATORS,
+)
 
 
 def _describe(value: Any) -> str:
@@ -43,9 +47,9 @@ def validate_conversation_id(value: Any, *, where: str = "conversation_id") -> s
         raise IntercomValidationError(
             f"{where} must be an Intercom conversation id made of digits only, such as '123'; got {_describe(value)}."
         )
-    if len(text) > MAX_ID_LENGTH:
+    if len(text) > MAX_CONVERSATION_ID_LENGTH:
         raise IntercomValidationError(
-            f"{where} is {len(text)} digits long; Intercom conversation ids have at most {MAX_ID_LENGTH}."
+            f"{where} is {len(text)} digits long; Intercom conversation ids have at most {MAX_CONVERSATION_ID_LENGTH}."
         )
     return text
 
@@ -98,7 +102,7 @@ def _check_query(query: Any, *, where: str, depth: int) -> None:
             f"got {type(query).__name__} {_describe(query)}."
         )
     operator = query.get("operator")
-    if operator in GROUP_OPERATORS:
+    if operator in SEARCH_GROUP_OPERATORS:
         extra = set(query) - {"operator", "value"}
         members = query.get("value")
         if extra:
@@ -110,7 +114,7 @@ def _check_query(query: Any, *, where: str, depth: int) -> None:
                 f"{where} has {len(members)} filters; Intercom allows at most {MAX_FILTERS_PER_GROUP} per group."
             )
         for index, member in enumerate(members):
-            nested = isinstance(member, Mapping) and member.get("operator") in GROUP_OPERATORS
+            nested = isinstance(member, Mapping) and member.get("operator") in SEARCH_GROUP_OPERATORS
             if nested and depth + 1 > MAX_SEARCH_NESTING:
                 raise IntercomValidationError(
                     f"{where}.value[{index}] nests groups too deeply; Intercom allows {MAX_SEARCH_NESTING} levels."
@@ -144,3 +148,94 @@ def _check_query(query: Any, *, where: str, depth: int) -> None:
 
 def _is_scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool))
+
+
+def validate_per_page(per_page: Any) -> int:
+    """Check a search page size.
+
+    :param per_page: the page size, 1 to :data:`~.facts.MAX_SEARCH_PAGE_SIZE`.
+    :raises IntercomValidationError: if it is not an int in range.
+    """
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_SEARCH_PAGE_SIZE:
+        raise IntercomValidationError(f"per_page must be an int from 1 to {MAX_SEARCH_PAGE_SIZE}; got {per_page!r}.")
+    return per_page
+
+
+def validate_update(
+    *,
+    read: Any = None,
+    title: Any = None,
+    custom_attributes: Any = None,
+    company_id: Any = None,
+    remove_company: Any = False,
+    where: str = "update",
+) -> dict[str, Any]:
+    """Build the body of ``PUT /conversations/{id}`` from the fields given, or raise.
+
+    Only the fields that are given (not None) are sent. ``remove_company=True`` sends
+    ``company_id: null``, which Intercom documents as removing the company.
+
+    :param read: mark read (True) or unread (False).
+    :param title: a new title.
+    :param custom_attributes: attribute name to a string, integer, decimal, boolean, or a date as
+        a UNIX timestamp (Intercom's custom attribute types).
+    :param company_id: the company to associate the conversation with.
+    :param remove_company: remove the conversation's company.
+    :param where: what to call the update in error messages.
+    :raises IntercomValidationError: naming the field that is wrong; nothing is sent.
+    """
+    body: dict[str, Any] = {}
+    if read is not None:
+        if not isinstance(read, bool):
+            raise IntercomValidationError(f"{where}: read must be true or false; got {_describe(read)}.")
+        body["read"] = read
+    if title is not None:
+        if not isinstance(title, str):
+            raise IntercomValidationError(f"{where}: title must be a string; got {_describe(title)}.")
+        body["title"] = title
+    if custom_attributes is not None:
+        body["custom_attributes"] = _custom_attributes(custom_attributes, where)
+    if not isinstance(remove_company, bool):
+        raise IntercomValidationError(
+            f"{where}: remove_company must be true or false; got {_describe(remove_company)}."
+        )
+    if remove_company and company_id is not None:
+        raise IntercomValidationError(f"{where}: give company_id or remove_company=True, not both.")
+    if remove_company:
+        body["company_id"] = None
+    elif company_id is not None:
+        if isinstance(company_id, bool) or not isinstance(company_id, (str, int)) or not str(company_id).strip():
+            raise IntercomValidationError(
+                f"{where}: company_id must be the company's Intercom id (a non-empty string); got "
+                f"{_describe(company_id)}. To remove the company, pass remove_company=True."
+            )
+        body["company_id"] = str(company_id)
+    if not body:
+        raise IntercomValidationError(
+            f"{where} is empty: give at least one of read, title, custom_attributes, company_id or remove_company."
+        )
+    return body
+
+
+def _custom_attributes(values: Any, where: str) -> dict[str, Any]:
+    if not isinstance(values, Mapping) or not values:
+        raise IntercomValidationError(
+            f"{where}: custom_attributes must be a non-empty dict of attribute name to value; got {_describe(values)}."
+        )
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        if not isinstance(name, str) or not name.strip():
+            raise IntercomValidationError(
+                f"{where}: custom attribute names must be non-empty strings; got {_describe(name)}."
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise IntercomValidationError(
+                f"{where}: custom attribute {name!r} is {value!r}; Intercom accepts only finite numbers."
+            )
+        if not isinstance(value, (str, int, float, bool)):
+            raise IntercomValidationError(
+                f"{where}: custom attribute {name!r} must be a string, integer, decimal, boolean or a date as a "
+                f"UNIX timestamp (Intercom's custom attribute types); got {type(value).__name__} {_describe(value)}."
+            )
+        checked[name] = value
+    return checked

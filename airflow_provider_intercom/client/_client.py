@@ -1,0 +1,360 @@
+"""IntercomClient: Intercom's REST API over the sync transport, with retries and pacing.
+
+The retry loop is a plain loop over the pure decisions of :mod:`._retry`; responses become results
+or typed errors in :mod:`._responses`; the bytes move in :mod:`._http_client`. Clocks, sleeps and
+randomness are injectable, so tests need no wall time.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+from airflow_provider_intercom.client._error import (
+    IntercomCancelledError,
+    IntercomConfigError,
+    IntercomError,
+    IntercomResponseError,
+)
+from airflow_provider_intercom.client._http_client import RequestsTransport
+from airflow_provider_intercom.client._ratelimit import AdaptiveRateLimiter
+from airflow_provider_intercom.client._responses import JSON, RequestInfo, parse_response
+from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, retry_limits, should_retry
+from airflow_provider_intercom.client._validation import (
+    validate_conversation_id,
+    validate_per_page,
+    validate_search_query,
+    validate_update,
+)
+from airflow_provider_intercom.client.facts import (
+    API_BASE_URLS,
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
+    DEFAULT_REGION,
+    DEFAULT_TIMEOUT,
+    MAX_SEARCH_PAGE_SIZE,
+)
+
+_SEARCH_PATH = "/conversations/search"
+
+
+class RetryLogger(Protocol):
+    """Where the client logs retries: a ``logging.Logger``, or an Airflow task's ``self.log``."""
+
+    def warning(self, msg: Any, /, *args: Any) -> Any:
+        """Log a warning."""
+
+
+class IntercomClient:
+    """A client for Intercom's REST API; it imports nothing from Airflow.
+
+    :param token: the access token. Never logged, never in an error.
+    :param base_url: the API base URL; None means the region's host.
+    :param region: ``us``, ``eu`` or ``au``.
+    :param api_version: the ``Intercom-Version`` header, one of :data:`.facts.API_VERSIONS`.
+    :param timeout: seconds to wait for a connection and for each read.
+    :param retry_policy: how hard each request tries.
+    :param rate_limiter: paces every request through a shared limiter.
+    :param stop_event: once set, no further request is sent and retry waits end early.
+    :param verify_ssl: verify TLS certificates.
+    :param conn_id: the name of the connection the settings came from, for error messages.
+    :param logger: where retries are logged.
+    :param clock: monotonic seconds, for the retry time budget.
+    :param wall_clock: UNIX seconds, compared with ``X-RateLimit-Reset``.
+    :param rand: jitter source in ``[0, 1)``.
+    :param sleep: waits between attempts; by default ``stop_event.wait`` (or ``time.sleep``).
+    :raises IntercomConfigError: if the region or API version is unknown, or the token empty.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str | None = None,
+        region: str = DEFAULT_REGION,
+        api_version: str = DEFAULT_API_VERSION,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry_policy: RetryPolicy | None = None,
+        rate_limiter: AdaptiveRateLimiter | None = None,
+        stop_event: threading.Event | None = None,
+        verify_ssl: bool = True,
+        conn_id: str | None = None,
+        logger: RetryLogger | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rand: Callable[[], float] = random.random,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        where = f"connection {conn_id!r}" if conn_id else "IntercomClient"
+        if not token or not token.strip():
+            raise IntercomConfigError(f"{where} has no access token.", conn_id=conn_id)
+        if region not in API_BASE_URLS:
+            raise IntercomConfigError(
+                f"{where} has an unknown region {region!r}; use one of {', '.join(API_BASE_URLS)}.", conn_id=conn_id
+            )
+        if api_version not in API_VERSIONS:
+            raise IntercomConfigError(
+                f"{where} has an unknown API version {api_version!r}; Intercom accepts {', '.join(API_VERSIONS)}.",
+                conn_id=conn_id,
+            )
+        self.base_url = (base_url or API_BASE_URLS[region]).rstrip("/")
+        self.region = region
+        self.api_version = api_version
+        self.timeout = timeout
+        self.verify_ssl = verify_ssl
+        self.conn_id = conn_id
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.rate_limiter = rate_limiter
+        self.stop_event = stop_event
+        self._token = token
+        self._log: RetryLogger = logger or logging.getLogger(__name__)
+        self._clock, self._wall_clock, self._rand = clock, wall_clock, rand
+        self._sleep = sleep
+        self._transport = RequestsTransport(
+            token=token, api_version=api_version, timeout=timeout, verify_ssl=verify_ssl
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_version={self.api_version!r})"
+
+    def with_options(self, *, retry_policy: RetryPolicy | None = None, timeout: float | None = None) -> IntercomClient:
+        """A new client with the same settings and its own session, some options changed.
+
+        :param retry_policy: the new client's retry policy; this one's by default.
+        :param timeout: the new client's timeout; this one's by default.
+        """
+        return type(self)(
+            self._token,
+            base_url=self.base_url,
+            region=self.region,
+            api_version=self.api_version,
+            timeout=self.timeout if timeout is None else timeout,
+            retry_policy=retry_policy or self.retry_policy,
+            rate_limiter=self.rate_limiter,
+            stop_event=self.stop_event,
+            verify_ssl=self.verify_ssl,
+            conn_id=self.conn_id,
+            logger=self._log,
+            clock=self._clock,
+            wall_clock=self._wall_clock,
+            rand=self._rand,
+            sleep=self._sleep,
+        )
+
+    def close(self) -> None:
+        """Close the HTTP session, if one was opened; a later request opens a new one."""
+        self._transport.close()
+
+    def __enter__(self) -> IntercomClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- Sending -----------------------------------------------------------------------------
+
+    def request_info(self, method: str, path: str, *, idempotent: bool = True) -> RequestInfo:
+        """Describe a request for the transport and the error mapping.
+
+        :param method: HTTP method.
+        :param path: API path starting with ``/``.
+        :param idempotent: whether sending the request twice is harmless.
+        """
+        return RequestInfo(method, path, self.conn_id, self.base_url, self.region, self.timeout, idempotent)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> JSON:
+        """Send one API request, retrying what is safe to retry, and return the JSON object.
+
+        :param method: HTTP method.
+        :param path: API path starting with ``/``, e.g. ``/conversations/123``.
+        :param json: request body.
+        :param params: query parameters.
+        :param idempotent: whether sending the request twice is harmless; if not, only 429s and
+            connections that never opened are retried.
+        :raises IntercomError: a subclass saying what went wrong.
+        """
+        info = self.request_info(method, path, idempotent=idempotent)
+        policy = self.retry_policy
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._send_once(info, json=json, params=params)
+            except IntercomCancelledError:
+                raise
+            except IntercomError as err:
+                elapsed = self._clock() - started
+                delay = retry_delay(
+                    attempt, policy=policy, rand=self._rand(), now=self._wall_clock(), reset_at=err.reset_at
+                )
+                if not should_retry(err, attempt=attempt, elapsed=elapsed, delay=delay, policy=policy):
+                    if attempt == 1:
+                        raise
+                    raise err.after_attempts(attempt, elapsed) from None
+                retries, _ = retry_limits(err, policy)
+                self._log.warning(
+                    "Intercom request failed (attempt %d of at most %d): %s -- retrying in %.1fs",
+                    attempt,
+                    retries + 1,
+                    err,
+                    delay,
+                )
+                self._wait(delay, err)
+
+    def _wait(self, seconds: float, previous: IntercomError) -> None:
+        if self._sleep is not None:
+            self._sleep(seconds)
+            stopped = self.stop_event is not None and self.stop_event.is_set()
+        elif self.stop_event is not None:
+            stopped = self.stop_event.wait(seconds)
+        else:
+            time.sleep(seconds)
+            stopped = False
+        if stopped:
+            # Stopped while waiting to retry: say what was being retried; it may have applied.
+            raise IntercomCancelledError(
+                f"The task was stopped while waiting to retry after: {previous}",
+                status=previous.status,
+                code=previous.code,
+                request_id=previous.request_id,
+                conn_id=previous.conn_id,
+            ) from previous
+
+    def _send_once(
+        self, info: RequestInfo, *, json: Mapping[str, Any] | None, params: Mapping[str, str] | None
+    ) -> JSON:
+        if self.stop_event is not None and self.stop_event.is_set():
+            raise IntercomCancelledError("The task was stopped; no further request is sent.")
+        limiter = self.rate_limiter
+        if limiter is not None:
+            limiter.acquire(self.stop_event)
+        headers: Mapping[str, str] | None = None
+        status: int | None = None
+        try:
+            status, headers, content = self._transport.send(info, json=json, params=params)
+        finally:
+            if limiter is not None:
+                limiter.release(headers, status)
+        return parse_response(status, headers, content, info)
+
+    # -- API methods -------------------------------------------------------------------------
+
+    def get_me(self) -> JSON:
+        """Return the admin that owns the token, with its ``app`` (workspace): ``GET /me``."""
+        return self.request("GET", "/me")
+
+    def get_conversation(self, conversation_id: str | int, *, display_as: str | None = None) -> JSON:
+        """Return one conversation: ``GET /conversations/{id}``.
+
+        :param conversation_id: the conversation id (digits, or an int).
+        :param display_as: ``"plaintext"`` to get message bodies as plain text.
+        """
+        cid = validate_conversation_id(conversation_id)
+        params = {"display_as": display_as} if display_as else None
+        return self.request("GET", f"/conversations/{cid}", params=params)
+
+    def update_conversation(
+        self,
+        conversation_id: str | int,
+        *,
+        read: bool | None = None,
+        title: str | None = None,
+        custom_attributes: Mapping[str, Any] | None = None,
+        company_id: str | None = None,
+        remove_company: bool = False,
+        display_as: str | None = None,
+    ) -> JSON:
+        """Update a conversation and return it: ``PUT /conversations/{id}``.
+
+        Only the fields that are given are sent.
+
+        :param conversation_id: the conversation id (digits, or an int).
+        :param read: mark the conversation read (True) or unread (False).
+        :param title: a new title.
+        :param custom_attributes: custom attributes to set (string, integer, decimal, boolean, or
+            a date as a UNIX timestamp).
+        :param company_id: the company to associate the conversation with.
+        :param remove_company: remove the conversation's company (sends ``company_id: null``).
+        :param display_as: ``"plaintext"`` to get message bodies back as plain text.
+        :raises IntercomValidationError: before any request, if a field is invalid.
+        """
+        cid = validate_conversation_id(conversation_id)
+        body = validate_update(
+            read=read,
+            title=title,
+            custom_attributes=custom_attributes,
+            company_id=company_id,
+            remove_company=remove_company,
+        )
+        return self.put_conversation(cid, body, display_as=display_as)
+
+    def put_conversation(self, conversation_id: str, body: Mapping[str, Any], *, display_as: str | None = None) -> JSON:
+        """Send an already validated update body: ``PUT /conversations/{id}``.
+
+        :param conversation_id: a validated conversation id.
+        :param body: a body built by :func:`~._validation.validate_update`.
+        :param display_as: ``"plaintext"`` to get message bodies back as plain text.
+        """
+        params = {"display_as": display_as} if display_as else None
+        # Setting fields to given values is idempotent: a retried PUT leaves the same state.
+        return self.request("PUT", f"/conversations/{conversation_id}", json=body, params=params, idempotent=True)
+
+    def mark_conversation_read(self, conversation_id: str | int) -> JSON:
+        """Mark a conversation as read and return it: ``PUT /conversations/{id}`` ``{"read": true}``.
+
+        :param conversation_id: the conversation id (digits, or an int).
+        """
+        return self.update_conversation(conversation_id, read=True)
+
+    def search_conversations(self, query: Mapping[str, Any], per_page: int = MAX_SEARCH_PAGE_SIZE) -> Iterator[JSON]:
+        """Yield every conversation matching an Intercom search query, page by page.
+
+        Follows ``pages.next.starting_after`` until the last page; a page is fetched only when
+        the previous one has been consumed. The query is checked before the first request.
+
+        :param query: the ``query`` of ``POST /conversations/search``, e.g.
+            ``{"field": "state", "operator": "=", "value": "closed"}``.
+        :param per_page: page size, 1 to 150.
+        :raises IntercomValidationError: if the query or page size is invalid.
+        """
+        checked = validate_search_query(query)
+        return self._search_pages(checked, validate_per_page(per_page))
+
+    def _search_pages(self, query: JSON, per_page: int) -> Iterator[JSON]:
+        cursor: str | None = None
+        seen_cursors: set[str] = set()
+        while True:
+            pagination: dict[str, Any] = {"per_page": per_page}
+            if cursor:
+                pagination["starting_after"] = cursor
+            # A search only reads, so it is as safe to retry as a GET.
+            page = self.request("POST", _SEARCH_PATH, json={"query": query, "pagination": pagination})
+            conversations = page.get("conversations")
+            if not isinstance(conversations, list):
+                raise self._search_error("answered a search without a 'conversations' list")
+            yield from conversations
+            next_page = (page.get("pages") or {}).get("next") or {}
+            cursor = next_page.get("starting_after") if isinstance(next_page, dict) else None
+            if not cursor:
+                return
+            if cursor in seen_cursors:
+                raise self._search_error(
+                    f"returned the search cursor {cursor!r} twice; stopping rather than looping forever"
+                )
+            seen_cursors.add(cursor)
+
+    def _search_error(self, message: str) -> IntercomResponseError:
+        return IntercomResponseError(message, method="POST", path=_SEARCH_PATH, conn_id=self.conn_id)

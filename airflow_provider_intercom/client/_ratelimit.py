@@ -1,0 +1,213 @@
+"""Pacing under Intercom's rate limit: header parsing, the send-delay decision, and the limiter.
+
+Intercom reports the app's budget of the current fixed window in ``X-RateLimit-Remaining`` and
+when the window ends in ``X-RateLimit-Reset``. :func:`rate_limit_send_delay` turns that, and the
+requests in flight, into a wait before the next send; :class:`RateLimitState` keeps what the
+answers said; :class:`AdaptiveRateLimiter` wraps it for threads. The async bulk engine drives the
+same :class:`RateLimitState` from its event loop, so both paths pace identically.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+from airflow_provider_intercom.client._error import IntercomCancelledError
+
+#: Requests allowed in flight after a window's reset time, until an answer reports the new window.
+WINDOW_PROBES = 4
+#: How often a sender held back at a window change looks again, in seconds.
+PROBE_POLL = 0.01
+
+
+def header_number(headers: Mapping[str, str], name: str) -> float | None:
+    """A finite number from a response header, or None when it is missing or not a number.
+
+    :param headers: the response headers.
+    :param name: the header, e.g. ``X-RateLimit-Reset``.
+    """
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    # "nan" and "inf" parse as floats, but would stall or crash the limiter.
+    return number if math.isfinite(number) else None
+
+
+def rate_limit_send_delay(
+    *,
+    now: float,
+    remaining: int | None,
+    reset_at: float | None,
+    in_flight: int,
+    last_send_at: float | None,
+    min_interval: float = 0.0,
+) -> float:
+    """Seconds to wait before sending the next request under Intercom's rate limit.
+
+    The budget left is what Intercom reported minus the requests still in flight (they will spend
+    it too). Spreading that budget evenly over the rest of the window, rather than spending it at
+    once, keeps clear of 429s and adapts when other tasks share the app: their calls shrink
+    ``remaining`` and so slow this one down.
+
+    :param now: the current time in UNIX seconds.
+    :param remaining: ``X-RateLimit-Remaining`` of the newest response in this window, if known.
+    :param reset_at: ``X-RateLimit-Reset`` of that response, if known.
+    :param in_flight: requests sent and not answered yet.
+    :param last_send_at: when the previous request was sent, if any.
+    :param min_interval: the smallest gap between two sends (from ``max_requests_per_minute``).
+    :return: 0 to send now, else the seconds to wait before asking again.
+    """
+    delay = 0.0
+    if last_send_at is not None and min_interval > 0:
+        delay = max(delay, last_send_at + min_interval - now)
+    if remaining is None or reset_at is None:
+        # Nothing heard yet: the first answers will tell the budget.
+        return delay
+    if now >= reset_at:
+        # The window should have rolled over, but until an answer from the new one arrives, only a
+        # few probes go out: if this clock runs ahead of Intercom's, the rest would all be 429s.
+        return delay if in_flight < WINDOW_PROBES else max(delay, PROBE_POLL)
+    budget = remaining - in_flight
+    time_left = reset_at - now
+    if budget <= 0:
+        return max(delay, time_left)
+    if last_send_at is not None:
+        delay = max(delay, last_send_at + time_left / budget - now)
+    return max(delay, 0.0)
+
+
+class RateLimitState:
+    """What the answers said about the current window, and the requests in flight.
+
+    Not thread-safe by itself: :class:`AdaptiveRateLimiter` guards it with a lock, and the async
+    engine touches it from its event loop only.
+
+    :param max_requests_per_minute: an optional ceiling below Intercom's.
+    """
+
+    def __init__(self, *, max_requests_per_minute: float | None = None) -> None:
+        self.min_interval = 60.0 / max_requests_per_minute if max_requests_per_minute else 0.0
+        self.remaining: int | None = None
+        self.reset_at: float | None = None
+        self.in_flight = 0
+        self.last_send_at: float | None = None
+        #: Requests answered (or failed) so far, and how many of those were 429s.
+        self.sent = 0
+        self.rate_limited = 0
+
+    def send_delay(self, now: float) -> float:
+        """Seconds to wait before the next send (0: send now).
+
+        :param now: the current time in UNIX seconds.
+        """
+        return rate_limit_send_delay(
+            now=now,
+            remaining=self.remaining,
+            reset_at=self.reset_at,
+            in_flight=self.in_flight,
+            last_send_at=self.last_send_at,
+            min_interval=self.min_interval,
+        )
+
+    def on_send(self, now: float) -> None:
+        """Count a request as in flight.
+
+        :param now: when it was sent, in UNIX seconds.
+        """
+        self.in_flight += 1
+        self.last_send_at = now
+
+    def on_answer(self, headers: Mapping[str, str] | None, status: int | None) -> None:
+        """Record the answer to a sent request.
+
+        :param headers: the response headers, or None when no response came back.
+        :param status: the response status, or None when no response came back.
+        """
+        self.in_flight = max(0, self.in_flight - 1)
+        self.sent += 1
+        if status == 429:
+            self.rate_limited += 1
+        if headers is None:
+            return
+        remaining = header_number(headers, "X-RateLimit-Remaining")
+        reset_at = header_number(headers, "X-RateLimit-Reset")
+        if remaining is None or reset_at is None:
+            return
+        if self.reset_at is None or reset_at > self.reset_at:
+            self.reset_at, self.remaining = reset_at, int(remaining)
+        elif reset_at == self.reset_at:
+            # Answers arrive out of order; within one window the budget only shrinks.
+            self.remaining = min(self.remaining if self.remaining is not None else int(remaining), int(remaining))
+        # An answer from an earlier window says nothing about this one.
+
+    def window_left(self, now: float) -> int | None:
+        """Requests the current window still allows beyond those in flight, if known.
+
+        :param now: the current time in UNIX seconds.
+        """
+        if self.remaining is None or self.reset_at is None or now >= self.reset_at:
+            return None
+        return max(self.remaining - self.in_flight, 0)
+
+
+class AdaptiveRateLimiter:
+    """A :class:`RateLimitState` shared by threads: :meth:`acquire` before a send, :meth:`release` after.
+
+    :param max_requests_per_minute: an optional ceiling below Intercom's, to leave budget for
+        the app's other integrations.
+    :param clock: UNIX time source (tests pass a fake one).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_requests_per_minute: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self._cond = threading.Condition()
+        self.state = RateLimitState(max_requests_per_minute=max_requests_per_minute)
+
+    @property
+    def sent(self) -> int:
+        """Requests answered (or failed) so far."""
+        return self.state.sent
+
+    @property
+    def rate_limited(self) -> int:
+        """How many answers were 429s."""
+        return self.state.rate_limited
+
+    def acquire(self, stop_event: threading.Event | None = None) -> None:
+        """Block until a request may be sent, then count it as in flight.
+
+        :param stop_event: when set, give up waiting.
+        :raises IntercomCancelledError: if ``stop_event`` was set.
+        """
+        with self._cond:
+            while True:
+                if stop_event is not None and stop_event.is_set():
+                    raise IntercomCancelledError("The task was stopped; no further request is sent.")
+                now = self._clock()
+                delay = self.state.send_delay(now)
+                if delay <= 0:
+                    self.state.on_send(now)
+                    return
+                # Capped so that a stop request is noticed within a quarter second.
+                self._cond.wait(min(delay, 0.25))
+
+    def release(self, headers: Mapping[str, str] | None, status: int | None = None) -> None:
+        """Record the answer to a request :meth:`acquire` let through.
+
+        :param headers: the response headers, or None when no response came back.
+        :param status: the response status, or None when no response came back.
+        """
+        with self._cond:
+            self.state.on_answer(headers, status)
+            self._cond.notify_all()

@@ -1,0 +1,232 @@
+"""From an HTTP exchange to a result or a typed error, as pure functions.
+
+Like stripe-python's ``_api_requestor.py``: :func:`parse_response` takes ``(status, headers,
+body)`` and returns the JSON object or raises the error that says what went wrong, with its hint
+and retryability fixed at construction. Both the sync (``requests``) and the async (``aiohttp``)
+transports call it, and :func:`network_error` words a failed exchange for either of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from airflow_provider_intercom.client._error import (
+    IntercomAuthError,
+    IntercomConnectionError,
+    IntercomError,
+    IntercomForbiddenError,
+    IntercomNotFoundError,
+    IntercomRateLimitError,
+    IntercomResponseError,
+    IntercomServerError,
+)
+from airflow_provider_intercom.client._ratelimit import header_number
+from airflow_provider_intercom.client._retry import RETRYABLE_SERVER_STATUSES
+
+JSON = dict[str, Any]
+_SNIPPET_BYTES = 120
+_CONVERSATION_PATH = re.compile(r"^/conversations/(\d+)$")
+#: How a transport classifies an exchange that got no response.
+NetworkFailure = Literal["connect", "timeout", "tls", "broken"]
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What the error mapping needs to know about the request.
+
+    :param method: HTTP method.
+    :param path: API path, e.g. ``/conversations/123``.
+    :param conn_id: the connection, named in hints.
+    :param base_url: the API base URL.
+    :param region: the configured region, named in 404 hints.
+    :param timeout: the per-request timeout, named in timeout messages.
+    :param idempotent: whether sending the request twice is harmless.
+    """
+
+    method: str
+    path: str
+    conn_id: str | None
+    base_url: str
+    region: str
+    timeout: float
+    idempotent: bool = True
+
+    @property
+    def connection(self) -> str:
+        """How hints name the connection."""
+        return f"connection {self.conn_id!r}" if self.conn_id else "this connection"
+
+
+def parse_response(status: int, headers: Mapping[str, str], content: bytes, request: RequestInfo) -> JSON:
+    """Return a 2xx answer's JSON object, or raise the error the answer means.
+
+    :param status: the HTTP status.
+    :param headers: the response headers (case-insensitive mapping).
+    :param content: the raw response body.
+    :param request: the request it answers.
+    :raises IntercomError: the subclass for the status; ``retryable`` set for this request.
+    """
+    body: Any = None
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        if 200 <= status < 300:
+            raise IntercomResponseError(
+                f"answered {status} with a body that is not valid JSON: {snippet(content)}",
+                status=status,
+                method=request.method,
+                path=request.path,
+                conn_id=request.conn_id,
+                request_id=headers.get("X-Request-Id"),
+                hint="Something between the worker and Intercom (a proxy?) may have altered it; "
+                "the task's own retries will try again.",
+            ) from None
+    if 200 <= status < 300:
+        if not isinstance(body, dict):
+            raise IntercomResponseError(
+                f"answered {status} with JSON that is not an object: {snippet(content)}",
+                status=status,
+                method=request.method,
+                path=request.path,
+                conn_id=request.conn_id,
+            )
+        return body
+    raise http_error(status, headers, content, body, request)
+
+
+def http_error(
+    status: int, headers: Mapping[str, str], content: bytes, body: Any, request: RequestInfo
+) -> IntercomError:
+    """The typed error for a non-2xx answer.
+
+    :param status: the HTTP status.
+    :param headers: the response headers.
+    :param content: the raw body, quoted when it is not Intercom's error JSON.
+    :param body: the parsed body, or None.
+    :param request: the request it answers.
+    """
+    code = field = None
+    request_id = headers.get("X-Request-Id")
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
+        code, field = first.get("code"), first.get("field")
+        message = str(first.get("message") or code or "no message")
+        request_id = body.get("request_id") or request_id
+    else:
+        content_type = headers.get("Content-Type", "unknown").split(";")[0]
+        message = f"unexpected {content_type} response: {snippet(content)}"
+    common: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "field": field,
+        "request_id": request_id,
+        "method": request.method,
+        "path": request.path,
+        "conn_id": request.conn_id,
+    }
+    if status == 401:
+        return IntercomAuthError(
+            message,
+            hint=f"Check the access token of {request.connection} (the 'Access token' field): it is missing, "
+            "wrong, revoked, or belongs to another region. Fix it, then clear the task.",
+            **common,
+        )
+    if status == 403:
+        if code == "api_plan_restricted":
+            hint = (
+                "The workspace's Intercom plan does not include this API. The access token is fine: "
+                "an Intercom admin must change the plan (ask Intercom support which one)."
+            )
+        else:
+            hint = (
+                "The token's app lacks permission for this call: grant the missing scope to the app in "
+                "Intercom's Developer Hub."
+            )
+        return IntercomForbiddenError(message, hint=hint, **common)
+    if status == 404:
+        match = _CONVERSATION_PATH.match(request.path)
+        what = f"Conversation {match.group(1)}" if match else f"Nothing at {request.path}; it"
+        return IntercomNotFoundError(
+            message,
+            hint=f"{what} does not exist in this workspace: check the id, and that {request.connection} "
+            f"points at the workspace's region (now {request.region}).",
+            **common,
+        )
+    if status == 429:
+        return IntercomRateLimitError(
+            message,
+            hint="Intercom's rate limit was exceeded and retrying did not get under it; other tasks or "
+            "integrations share the app's budget. Run Intercom tasks in an Airflow pool, or give bulk tasks "
+            "a lower max_concurrency or a max_requests_per_minute.",
+            retryable=True,
+            reset_at=header_number(headers, "X-RateLimit-Reset"),
+            **common,
+        )
+    if status >= 500:
+        return IntercomServerError(
+            message,
+            hint="Intercom had a server-side problem; quote the request_id to Intercom support if it persists.",
+            retryable=request.idempotent and status in RETRYABLE_SERVER_STATUSES,
+            **common,
+        )
+    return IntercomError(
+        message,
+        hint="Intercom rejected the request; fix the value it names."
+        if field
+        else "Intercom rejected the request; check the values sent against Intercom's API reference.",
+        # 408 and 409 say "not now"; every other 4xx says "not this request".
+        permanent=status not in (408, 409),
+        **common,
+    )
+
+
+def network_error(failure: NetworkFailure, detail: str, request: RequestInfo) -> IntercomConnectionError:
+    """The error for an exchange that got no HTTP response.
+
+    :param failure: what the transport saw: connecting failed, no answer in time, TLS failed, or
+        the connection broke after the request went out.
+    :param detail: the root cause as the transport reported it (no headers, no token).
+    :param request: the request that failed.
+    """
+    base_url = request.base_url
+    if failure == "tls":
+        message = f"TLS handshake with {base_url} failed ({detail})"
+        hint = (
+            "Check the Host; if it is a test server with a self-signed certificate, set extra "
+            "verify_ssl=false there only."
+        )
+    elif failure == "timeout":
+        message = f"no response from {base_url} within {request.timeout:g}s"
+        hint = "Raise the connection's extra 'timeout' if Intercom is slow for you."
+    elif failure == "connect":
+        message = f"could not connect to {base_url} ({detail})"
+        hint = "Check the connection's Host/region and the worker's network (DNS, proxy, firewall)."
+    else:
+        message = f"the connection to {base_url} broke before a response arrived ({detail})"
+        hint = "This is usually transient; the task's own retries will try again."
+    sent = failure != "connect"
+    return IntercomConnectionError(
+        message,
+        method=request.method,
+        path=request.path,
+        conn_id=request.conn_id,
+        hint=hint,
+        sent=sent,
+        # A failed certificate check fails again; a request that may have been applied is resent
+        # only when doing it twice is harmless.
+        retryable=failure != "tls" and (request.idempotent or not sent),
+    )
+
+
+def snippet(content: bytes) -> str:
+    """The start of a body, quoted on one line, for messages.
+
+    :param content: the raw body.
+    """
+    text = content[:_SNIPPET_BYTES].decode("utf-8", errors="replace")
+    suffix = "..." if len(content) > _SNIPPET_BYTES else ""
+    return repr(" ".join(text.split()) + suffix)

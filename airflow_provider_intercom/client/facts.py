@@ -1,0 +1,91 @@
+"""Intercom's API facts, each defined once.
+
+Everything else in the package -- the client, the connection contract, validation, the bulk
+engine and the bundled emulator -- imports these values from here. The sources are Intercom's
+OpenAPI description of REST API 2.16 and its developer documentation (see ``SOURCES.md`` of the
+shared API contract); where Intercom documents nothing, the comment says what is assumed.
+
+This module imports nothing, so that anything may import it cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# -- Hosts ---------------------------------------------------------------------------------------
+
+#: Intercom's regional REST API hosts.
+API_BASE_URLS: Mapping[str, str] = {
+    "us": "https://api.intercom.io",
+    "eu": "https://api.eu.intercom.io",
+    "au": "https://api.au.intercom.io",
+}
+#: Where each region's inbox lives, for "View in Intercom" links.
+APP_BASE_URLS: Mapping[str, str] = {
+    "us": "https://app.intercom.com",
+    "eu": "https://app.eu.intercom.com",
+    "au": "https://app.au.intercom.com",
+}
+REGIONS: tuple[str, ...] = tuple(API_BASE_URLS)
+DEFAULT_REGION = "us"
+
+# -- Versions ------------------------------------------------------------------------------------
+
+#: The ``intercom_version`` enum of the 2.16 description, plus Intercom's preview version.
+API_VERSIONS: tuple[str, ...] = (
+    *(f"1.{minor}" for minor in range(5)),
+    *(f"2.{minor}" for minor in range(17)),
+    "Unstable",
+)
+#: The newest stable version; the client pins it so that response shapes do not change when
+#: someone edits the app's default version in Intercom's Developer Hub.
+NEWEST_API_VERSION = "2.16"
+DEFAULT_API_VERSION = NEWEST_API_VERSION
+#: The version a real app answers in when no ``Intercom-Version`` header is sent is the app's own
+#: default (set in the Developer Hub, often older); the emulator assumes this one unless told.
+EMULATOR_APP_DEFAULT_VERSION = NEWEST_API_VERSION
+
+# -- Paging and search ---------------------------------------------------------------------------
+
+#: Largest ``per_page`` of ``POST /conversations/search``.
+MAX_SEARCH_PAGE_SIZE = 150
+#: ``per_page`` when a search gives none.
+DEFAULT_SEARCH_PAGE_SIZE = 20
+#: Search operators of a single filter, and of a group.
+SEARCH_OPERATORS = frozenset({"=", "!=", "IN", "NIN", "<", ">", "<=", ">=", "~", "!~", "^", "$"})
+SEARCH_GROUP_OPERATORS = frozenset({"AND", "OR"})
+#: Intercom's documented search limits: two levels of nesting, fifteen filters per group.
+MAX_SEARCH_NESTING = 2
+MAX_FILTERS_PER_GROUP = 15
+#: Conversation ids are decimal digit strings; 32 digits leaves ample headroom.
+MAX_CONVERSATION_ID_LENGTH = 32
+
+# -- Rate limits ---------------------------------------------------------------------------------
+
+#: Private apps: 10,000 calls per minute per app, enforced in 10-second windows.
+RATE_LIMIT_WINDOW_SECONDS = 10
+APP_RATE_LIMIT_PER_WINDOW = 1667
+#: 25,000 calls per minute per workspace, shared by all of its apps.
+WORKSPACE_RATE_LIMIT_PER_WINDOW = 4167
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+# -- Client defaults -----------------------------------------------------------------------------
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_MAX_RETRY_TIME = 300.0
+MAX_RETRIES_LIMIT = 20
+#: Seconds the Test button and the link lookup wait at most.
+QUICK_TIMEOUT = 10.0
+
+# -- Bulk defaults -------------------------------------------------------------------------------
+
+#: What the bulk summary keeps of each updated conversation: enough to act on downstream, small
+#: enough that 50,000 of them fit in XCom.
+DEFAULT_XCOM_FIELDS: tuple[str, ...] = ("id", "read", "state", "updated_at")
+#: Seconds one id may spend waiting out 429s before it fails as ``rate_limited``.
+DEFAULT_RATE_LIMIT_BUDGET = 300.0
+#: Seconds between progress lines in the task log.
+DEFAULT_PROGRESS_INTERVAL = 10.0
+#: Hard ceiling on requests in flight in one bulk run.
+MAX_CONCURRENCY_LIMIT = 256

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_intercom.client._error import (
     IntercomCancelledError,
@@ -38,6 +38,9 @@ from airflow_provider_intercom.client.facts import (
     DEFAULT_TIMEOUT,
     MAX_SEARCH_PAGE_SIZE,
 )
+
+if TYPE_CHECKING:
+    from airflow_provider_intercom.client._aiohttp_client import AiohttpTransport
 
 _SEARCH_PATH = "/conversations/search"
 
@@ -143,6 +146,23 @@ class IntercomClient:
             wall_clock=self._wall_clock,
             rand=self._rand,
             sleep=self._sleep,
+        )
+
+    def async_transport(self, *, max_connections: int) -> AiohttpTransport:
+        """An ``aiohttp`` transport with this client's settings, for the async bulk engine.
+
+        Call it inside the running event loop that will use it.
+
+        :param max_connections: connections kept open at most.
+        """
+        from airflow_provider_intercom.client._aiohttp_client import AiohttpTransport
+
+        return AiohttpTransport(
+            token=self._token,
+            api_version=self.api_version,
+            timeout=self.timeout,
+            verify_ssl=self.verify_ssl,
+            max_connections=max_connections,
         )
 
     def close(self) -> None:

@@ -139,12 +139,12 @@ def http_error(
         if code == "api_plan_restricted":
             hint = (
                 "The workspace's Intercom plan does not include this API. The access token is fine: "
-                "an Intercom admin must change the plan (ask Intercom support which one)."
+                "an Intercom admin must change the plan (ask Intercom support which one), then clear the task."
             )
         else:
             hint = (
                 "The token's app lacks permission for this call: grant the missing scope to the app in "
-                "Intercom's Developer Hub."
+                "Intercom's Developer Hub, then clear the task."
             )
         return IntercomForbiddenError(message, hint=hint, **common)
     if status == 404:

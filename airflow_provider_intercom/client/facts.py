@@ -89,3 +89,8 @@ DEFAULT_RATE_LIMIT_BUDGET = 300.0
 DEFAULT_PROGRESS_INTERVAL = 10.0
 #: Hard ceiling on requests in flight in one bulk run.
 MAX_CONCURRENCY_LIMIT = 256
+
+# -- Emulator ------------------------------------------------------------------------------------
+
+#: A lower per-app limit than the default, reported for some apps (83 calls per 10 s window).
+REPORTED_LOW_APP_RATE_LIMIT_PER_WINDOW = 83

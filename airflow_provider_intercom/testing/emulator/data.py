@@ -1,4 +1,4 @@
-"""Seeded, deterministic conversation data for :mod:`airflow_provider_intercom.testing.emulator`.
+"""Seeded, deterministic conversations for the emulator.
 
 The shapes follow ``components/schemas/conversation`` of Intercom's API 2.16 and the spec's own
 example (``conversation_example.json``). Every timestamp lies before :data:`ANCHOR_TIME`, a fixed

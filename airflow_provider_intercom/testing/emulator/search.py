@@ -1,4 +1,4 @@
-"""The query engine behind the emulator's ``POST /conversations/search``.
+"""The query engine and cursors behind the emulator's ``POST /conversations/search``.
 
 A query is compiled once per request into a predicate over stored conversations. It follows the
 "Search conversations" description in Intercom's API 2.16:
@@ -20,6 +20,10 @@ A query is compiled once per request into a predicate over stored conversations.
 * a ``null`` value with ``=``/``!=`` matches an absent/null field (or its presence).
 
 Anything else raises :class:`QueryError`, which the emulator answers with HTTP 400.
+
+Cursors are opaque to clients: base64 of the JSON array ``[updated_at_ms, id, n]`` (the last
+result's place in the order, and how many results were served so far), shaped like Intercom's own
+cursors, which decode to ``[timestamp_ms, conversation_id, n]``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from airflow_provider_intercom.client import facts
+from airflow_provider_intercom.testing.emulator.messages import ApiError
+
 __all__ = [
     "MAX_FILTERS_PER_GROUP",
     "MAX_GROUP_DEPTH",
@@ -41,33 +48,37 @@ __all__ = [
     "encode_cursor",
 ]
 
-MAX_GROUP_DEPTH = 2
-MAX_FILTERS_PER_GROUP = 15
+MAX_GROUP_DEPTH = facts.MAX_SEARCH_NESTING
+MAX_FILTERS_PER_GROUP = facts.MAX_FILTERS_PER_GROUP
+#: The description's own example for a forged cursor (GET /data_connectors, 400 "Invalid cursor").
+INVALID_CURSOR_CODE = "client_error"
+INVALID_CURSOR_MESSAGE = (
+    "Invalid starting_after param. Please try again using a starting_after value from a paginated response"
+)
 
 Predicate = Callable[[dict[str, Any]], bool]
 _Getter = Callable[[dict[str, Any]], list[Any]]
 
 _STRING, _INTEGER, _DATE, _BOOLEAN = "string", "integer", "date", "boolean"
 _NUMERIC = (_INTEGER, _DATE)
-_CURSOR_TAG = "emulator"
 _INT_RE = re.compile(r"-?\d+")
 _TAG_RE = re.compile(r"<[^>]*>")
 _WORD_RE = re.compile(r"\w+")
 
 
-class QueryError(ValueError):
-    """An invalid search request; the emulator turns it into a 400 ``error.list``.
+class QueryError(ApiError):
+    """An invalid search request, answered with HTTP 400 ``parameter_invalid``.
+
+    Intercom's 2.16 description gives no error example for an invalid search; ``parameter_invalid``
+    is the code it uses for an invalid request parameter elsewhere, e.g. ``GET /macros``, 400
+    "Invalid parameter": ``{"code": "parameter_invalid", "message": "Invalid updated_since timestamp"}``.
 
     :param message: human-readable explanation.
     :param field: where in the request body the problem is, e.g. ``query.value[1].operator``.
-    :param code: the Intercom error code to report.
     """
 
-    def __init__(self, message: str, field: str, code: str = "invalid_query") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(400, "parameter_invalid", message, field)
 
 
 def _path_getter(path: str) -> _Getter:
@@ -171,10 +182,9 @@ FIELDS: dict[str, tuple[str, _Getter]] = {
     "tag_ids": (_STRING, _list_getter("tags", "tags")),
 }
 
-_ALL_TYPES_OPS = frozenset({"=", "!=", "IN", "NIN"})
 _NUMERIC_OPS = frozenset({">", "<", ">=", "<="})
 _STRING_OPS = frozenset({"~", "!~", "^", "$"})
-_OPERATORS = _ALL_TYPES_OPS | _NUMERIC_OPS | _STRING_OPS
+_OPERATORS = facts.SEARCH_OPERATORS
 
 
 def _coerce(value: Any, kind: str, where: str, field_name: str) -> Any:
@@ -202,10 +212,10 @@ def _compile_filter(node: dict[str, Any], where: str) -> Predicate:
     if not isinstance(name, str):
         raise QueryError("filter needs a string 'field'", f"{where}.field")
     if name not in FIELDS:
-        raise QueryError(f"{name} is not a searchable field", f"{where}.field", code="invalid_field")
+        raise QueryError(f"{name} is not a searchable field", f"{where}.field")
     kind, getter = FIELDS[name]
     op = node.get("operator")
-    if op not in _OPERATORS:
+    if not isinstance(op, str) or op not in _OPERATORS:
         raise QueryError(f"unsupported operator {json.dumps(op)}", f"{where}.operator")
     if "value" not in node:
         raise QueryError("filter needs a 'value'", f"{where}.value")
@@ -260,7 +270,7 @@ def _compile(node: Any, where: str, depth: int) -> Predicate:
     if "field" in node:
         return _compile_filter(node, where)
     op = node.get("operator")
-    if op not in ("AND", "OR"):
+    if not isinstance(op, str) or op not in facts.SEARCH_GROUP_OPERATORS:
         raise QueryError(
             f"a group's operator must be AND or OR, got {json.dumps(op)} (or is 'field' missing?)",
             f"{where}.operator",
@@ -288,24 +298,30 @@ def compile_query(query: Any) -> Predicate:
     return _compile(query, "query", 0)
 
 
-def encode_cursor(last_id: int) -> str:
-    """Make the opaque ``starting_after`` cursor that resumes after conversation ``last_id``.
+def encode_cursor(key: tuple[int, int], served: int) -> str:
+    """Make the opaque ``starting_after`` cursor that resumes after the result at ``key``.
 
-    :param last_id: numeric id of the last conversation on the page.
+    :param key: the last result's place in the order, ``(updated_at_ms, numeric id)``.
+    :param served: how many results have been served so far, this page included.
     """
-    return base64.b64encode(json.dumps([_CURSOR_TAG, last_id]).encode()).decode()
+    return base64.b64encode(json.dumps([key[0], key[1], served]).encode()).decode()
 
 
-def decode_cursor(cursor: str) -> int:
-    """Recover the conversation id from a cursor made by :func:`encode_cursor`.
+def decode_cursor(cursor: str) -> tuple[tuple[int, int], int]:
+    """Recover ``(key, served)`` from a cursor made by :func:`encode_cursor`.
 
     :param cursor: the ``starting_after`` value sent by the client.
-    :raises QueryError: when the cursor was not made by this emulator.
+    :raises ApiError: 400 ``client_error`` when it is not such a cursor, worded like the
+        description's example for an invalid cursor.
     """
     try:
         decoded = json.loads(base64.b64decode(cursor.encode(), validate=True))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         decoded = None
-    if isinstance(decoded, list) and len(decoded) == 2 and decoded[0] == _CURSOR_TAG and isinstance(decoded[1], int):
-        return decoded[1]
-    raise QueryError("starting_after is not a valid cursor", "pagination.starting_after", "parameter_invalid")
+    if (
+        isinstance(decoded, list)
+        and len(decoded) == 3
+        and all(isinstance(item, int) and not isinstance(item, bool) and item >= 0 for item in decoded)
+    ):
+        return (decoded[0], decoded[1]), decoded[2]
+    raise ApiError(400, INVALID_CURSOR_CODE, INVALID_CURSOR_MESSAGE)

@@ -1,0 +1,15 @@
+"""The bulk engine: one update applied to many conversations, at Intercom's rate limit.
+
+``_engine`` (the asyncio engine: pacing, concurrency, retries), ``_concurrency`` (pure
+concurrency decisions and the latency estimate), ``_runner`` (the engine in its own thread, so
+that Airflow's stops reach it), ``_summary`` (the one summary schema). The async transport is the
+client's (:mod:`airflow_provider_intercom.client._aiohttp_client`). Nothing here imports Airflow,
+and ``aiohttp`` is imported only when a run starts.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_intercom.bulk._engine import AsyncBulkEngine, BulkOptions
+from airflow_provider_intercom.bulk._runner import BulkRun
+
+__all__ = ["AsyncBulkEngine", "BulkOptions", "BulkRun"]

@@ -1,0 +1,289 @@
+"""The asyncio bulk engine: one update applied to many conversations at Intercom's rate limit.
+
+One dispatcher coroutine decides when the next request goes out: the rate-limit budget
+(:class:`~airflow_provider_intercom.client._ratelimit.RateLimitState`, fed by the
+``X-RateLimit-*`` headers) paces sends, and the concurrency target
+(:func:`~._concurrency.target_concurrency`, following measured latency) keeps enough requests in
+flight to use that budget whatever the latency. Each request is its own task; a failed one is
+judged by the same pure decisions as the sync client (:mod:`~airflow_provider_intercom.client._retry`)
+and, if it may be retried, queued for its retry time. The engine touches its state from the event
+loop only; :mod:`._runner` runs it in a thread and reads its counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import random
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_intercom.bulk._concurrency import LatencyEstimator, allowed_rate, target_concurrency
+from airflow_provider_intercom.bulk._summary import Outcome, error_entry, trim
+from airflow_provider_intercom.client._error import IntercomError
+from airflow_provider_intercom.client._ratelimit import RateLimitState
+from airflow_provider_intercom.client._responses import parse_response
+from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, should_retry
+from airflow_provider_intercom.client.facts import (
+    DEFAULT_PROGRESS_INTERVAL,
+    DEFAULT_RATE_LIMIT_BUDGET,
+    DEFAULT_XCOM_FIELDS,
+    MAX_CONCURRENCY_LIMIT,
+)
+
+if TYPE_CHECKING:
+    from airflow_provider_intercom.client import IntercomClient
+    from airflow_provider_intercom.client._aiohttp_client import AiohttpTransport
+
+#: Statuses that are wrong for every id alike (the token, the plan): the run stops at the first.
+FAIL_FAST_STATUSES = frozenset({401, 403})
+#: Longest single wait of the dispatcher, so that progress and stops are seen promptly.
+_MAX_IDLE = 0.25
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """How a bulk run behaves.
+
+    :param max_concurrency: requests in flight at most; None lets latency decide, up to
+        :data:`~airflow_provider_intercom.client.facts.MAX_CONCURRENCY_LIMIT`.
+    :param max_requests_per_minute: an optional ceiling below Intercom's limit.
+    :param ignore_not_found: count a 404 as skipped instead of failed.
+    :param xcom_fields: keys kept of each updated conversation; None keeps whole objects.
+    :param rate_limit_budget: seconds one id may spend waiting out 429s before it fails.
+    :param progress_interval: seconds between progress lines.
+    """
+
+    max_concurrency: int | None = None
+    max_requests_per_minute: float | None = None
+    ignore_not_found: bool = False
+    xcom_fields: tuple[str, ...] | None = DEFAULT_XCOM_FIELDS
+    rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET
+    progress_interval: float = DEFAULT_PROGRESS_INTERVAL
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    attempt: int
+    first_sent: float | None
+
+
+class _Waker:
+    """Wakes the dispatcher when an answer arrives, or after a timeout, whichever comes first."""
+
+    def __init__(self) -> None:
+        self._future: asyncio.Future[None] | None = None
+
+    async def wait(self, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        future = self._future = loop.create_future()
+        handle = loop.call_later(max(timeout, 0.0), self.wake)
+        try:
+            await future
+        finally:
+            handle.cancel()
+
+    def wake(self) -> None:
+        if self._future is not None and not self._future.done():
+            self._future.set_result(None)
+
+
+class AsyncBulkEngine:
+    """One bulk run. Call :meth:`run` in an event loop; :meth:`stop` from the same loop.
+
+    :param client: the client whose settings, retry policy and connection name the run uses.
+    :param options: how the run behaves.
+    :param clock: monotonic seconds (latency, retry budgets).
+    :param wall_clock: UNIX seconds (compared with ``X-RateLimit-Reset``).
+    :param rand: jitter source in ``[0, 1)``.
+    """
+
+    def __init__(
+        self,
+        client: IntercomClient,
+        options: BulkOptions,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._client = client
+        self._options = options
+        self._cap = options.max_concurrency or MAX_CONCURRENCY_LIMIT
+        # Waiting out 429s is bounded by time alone: under a shared, busy app budget the count of
+        # 429s says little, while the time spent is what delays the run.
+        self._policy: RetryPolicy = replace(
+            client.retry_policy,
+            max_rate_limit_retries=1_000_000,
+            max_rate_limit_time=max(options.rate_limit_budget, 0.0),
+        )
+        self._clock, self._wall_clock, self._rand = clock, wall_clock, rand
+        self.state = RateLimitState(max_requests_per_minute=options.max_requests_per_minute)
+        self.latency = LatencyEstimator()
+        self.outcomes: list[Outcome | None] = []
+        #: One byte per id: 1 once Intercom confirmed it (or an earlier try did).
+        self.confirmed = bytearray()
+        self.finished = 0
+        self.answered_ok = 0
+        #: The error that stopped the run for every id (401, 403), if any.
+        self.fatal: IntercomError | None = None
+        #: An unexpected exception in a request task (a bug); :meth:`run` re-raises it.
+        self.bug: BaseException | None = None
+        self._stopped = False
+        self._waker = _Waker()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._retries: list[tuple[float, int, _Job]] = []
+        self._seq = 0
+
+    @property
+    def in_flight(self) -> int:
+        """Requests on the wire now."""
+        return self.state.in_flight
+
+    def stop(self) -> None:
+        """Send nothing more; requests on the wire are cancelled. Call from the engine's loop."""
+        self._stopped = True
+        self._waker.wake()
+
+    async def run(self, conversation_ids: Sequence[str], body: bytes, done: Collection[int] = ()) -> None:
+        """Apply ``body`` to every id not in ``done``; outcomes land in :attr:`outcomes`.
+
+        :param conversation_ids: validated, de-duplicated ids.
+        :param body: the encoded JSON body of ``PUT /conversations/{id}``.
+        :param done: indexes confirmed by an earlier try; listed as resumed, not sent.
+        """
+        total = len(conversation_ids)
+        self.outcomes = [None] * total
+        self.confirmed = bytearray(total)
+        for index in done:
+            self.outcomes[index] = ("updated", {"id": conversation_ids[index], "resumed": True})
+            self.confirmed[index] = 1
+        self.finished = len(done)
+        todo = (index for index in range(total) if not self.confirmed[index])
+        transport = self._client.async_transport(max_connections=self._cap)
+        try:
+            await self._dispatch(conversation_ids, body, transport, todo)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await transport.close()
+
+    async def _dispatch(self, ids: Sequence[str], body: bytes, transport: AiohttpTransport, todo: Any) -> None:
+        upcoming: _Job | None = None
+        while not self._stopped:
+            now = self._clock()
+            if upcoming is None:
+                index = next(todo, None)
+                upcoming = _Job(index, 1, None) if index is not None else None
+            retry_ready = bool(self._retries) and self._retries[0][0] <= now
+            if not retry_ready and upcoming is None:
+                if not self._retries and not self._tasks:
+                    return
+                until = self._retries[0][0] - now if self._retries else _MAX_IDLE
+                await self._waker.wait(min(until, _MAX_IDLE))
+                continue
+            target = target_concurrency(
+                rate=allowed_rate(self.state.limit, self._options.max_requests_per_minute),
+                latency=self.latency.mean,
+                answered_ok=self.answered_ok,
+                cap=self._cap,
+            )
+            if self.state.in_flight >= target:
+                await self._waker.wait(_MAX_IDLE)
+                continue
+            delay = self.state.send_delay(self._wall_clock())
+            if delay > 0:
+                await self._waker.wait(min(delay, _MAX_IDLE))
+                continue
+            if retry_ready:
+                job = heapq.heappop(self._retries)[2]
+            else:
+                assert upcoming is not None
+                job, upcoming = upcoming, None
+            self.state.on_send(self._wall_clock())
+            task = asyncio.ensure_future(self._attempt(job, ids[job.index], body, transport))
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+        if self.bug is not None:
+            raise self.bug
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # A bug, not an Intercom error: it must fail the task, not vanish with the task object.
+            self.bug = self.bug or task.exception()
+            self.stop()
+
+    async def _attempt(self, job: _Job, cid: str, body: bytes, transport: AiohttpTransport) -> None:
+        info = self._client.request_info("PUT", f"/conversations/{cid}")
+        started = self._clock()
+        job = job if job.first_sent is not None else replace(job, first_sent=started)
+        status: int | None = None
+        headers = None
+        answered = False
+        try:
+            status, headers, content = await transport.send(info, body=body)
+            self.latency.observe(self._clock() - started)
+            self.state.on_answer(headers, status)
+            answered = True
+            conversation = parse_response(status, headers, content, info)
+        except IntercomError as err:
+            if not answered:
+                self.state.on_answer(headers, status)
+                answered = True
+            self._failed(job, cid, err)
+        except asyncio.CancelledError:
+            # Stopped while on the wire: it may have been applied, so it is not confirmed.
+            self.outcomes[job.index] = ("failed", _cancelled_in_flight(cid))
+            raise
+        else:
+            self.answered_ok += 1
+            self.outcomes[job.index] = ("updated", trim(conversation, self._options.xcom_fields))
+            self.confirmed[job.index] = 1
+            self.finished += 1
+        finally:
+            if not answered:
+                self.state.on_answer(None, None)
+            self._waker.wake()
+
+    def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:
+        if err.status in FAIL_FAST_STATUSES or (err.permanent and err.status is None):
+            # The token, the plan or the connection is wrong for every id alike: stop rather than
+            # send thousands of requests that cannot succeed. The rest are listed as cancelled.
+            self.fatal = self.fatal or err
+            self._finish(job.index, "failed", error_entry(cid, err))
+            self.stop()
+            return
+        if err.status == 404:
+            self._finish(job.index, "skipped" if self._options.ignore_not_found else "failed", error_entry(cid, err))
+            return
+        assert job.first_sent is not None
+        elapsed = self._clock() - job.first_sent
+        delay = retry_delay(
+            job.attempt, policy=self._policy, rand=self._rand(), now=self._wall_clock(), reset_at=err.reset_at
+        )
+        retry = should_retry(err, attempt=job.attempt, elapsed=elapsed, delay=delay, policy=self._policy)
+        if self._stopped or not retry:
+            self._finish(job.index, "failed", error_entry(cid, err.after_attempts(job.attempt, elapsed)))
+            return
+        self._seq += 1
+        heapq.heappush(self._retries, (self._clock() + delay, self._seq, replace(job, attempt=job.attempt + 1)))
+
+    def _finish(self, index: int, kind: str, entry: dict[str, Any]) -> None:
+        self.outcomes[index] = (kind, entry)
+        self.finished += 1
+
+
+def _cancelled_in_flight(cid: str) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "reason": "cancelled",
+        "status": None,
+        "code": None,
+        "message": "the run was stopped while this update was on the wire; it may have been applied",
+        "request_id": None,
+    }

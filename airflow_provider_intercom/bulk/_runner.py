@@ -1,0 +1,167 @@
+"""Runs the async engine in a thread of its own, so that Airflow's stops reach it.
+
+Airflow's ``execution_timeout`` is a SIGALRM that raises ``AirflowTaskTimeout`` (a
+``BaseException``) in the main thread. Raised inside a coroutine, asyncio would store it on that
+task instead of stopping the run. So the event loop runs in a worker thread, the main thread
+waits on it in short joins (where the signal can land), and any stop -- a timeout, ``on_kill``,
+SIGTERM -- is forwarded into the loop with ``call_soon_threadsafe``. Progress lines and
+checkpoints are written from the main thread too, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, Protocol
+
+from airflow_provider_intercom.bulk._engine import AsyncBulkEngine, BulkOptions
+from airflow_provider_intercom.bulk._summary import build_summary, progress_line
+from airflow_provider_intercom.client._error import IntercomError
+
+#: How often the main thread looks up from waiting (for signals, progress and checkpoints).
+_POLL = 0.1
+#: How long a stopped run may take to cancel what is on the wire and close its connections.
+STOP_GRACE = 2.0
+
+
+class _Log(Protocol):
+    def info(self, msg: Any, /, *args: Any) -> Any: ...
+
+
+class BulkRun:
+    """One bulk run in its own event loop thread. :meth:`stop` may be called from any thread.
+
+    :param client: the client the run takes its settings from.
+    :param options: how the run behaves.
+    :param log: where progress lines go.
+    :param clock: monotonic seconds, for progress and checkpoint intervals.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        options: BulkOptions,
+        *,
+        log: _Log,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = AsyncBulkEngine(client, options)
+        self._options = options
+        self._log = log
+        self._clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_requested = threading.Event()
+        #: The summary of the run, kept even when the run was interrupted.
+        self.summary: dict[str, Any] | None = None
+
+    def stop(self) -> None:
+        """Stop promptly: no new request is sent; requests on the wire are cancelled."""
+        self._stop_requested.set()
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            # RuntimeError: the loop closed in between, and there is nothing left to stop.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self.engine.stop)
+
+    def run(
+        self,
+        conversation_ids: Sequence[str],
+        body: bytes,
+        *,
+        done: Collection[int] = (),
+        on_checkpoint: Callable[[bytes], None] | None = None,
+        checkpoint_interval: float = 5.0,
+    ) -> dict[str, Any]:
+        """Run to the end (or to a stop) and return the summary.
+
+        :param conversation_ids: validated, de-duplicated ids.
+        :param body: the encoded JSON body of ``PUT /conversations/{id}``.
+        :param done: indexes confirmed by an earlier try, not sent again.
+        :param on_checkpoint: called from this thread with a snapshot of the confirmed ids (one
+            byte per id) every ``checkpoint_interval`` seconds, and once more at the end, also
+            when the run is interrupted.
+        :param checkpoint_interval: seconds between checkpoints.
+        :raises IntercomError: the error that stopped the run for every id (401, 403).
+        """
+        started = self._clock()
+        failure: list[BaseException] = []
+
+        def main() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                if self._stop_requested.is_set():
+                    self.engine.stop()
+                loop.run_until_complete(self.engine.run(conversation_ids, body, done))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+                failure.append(exc)
+            finally:
+                loop.close()
+
+        thread = threading.Thread(target=main, name="intercom-bulk", daemon=True)
+        next_progress = started + self._options.progress_interval
+        next_checkpoint = started + checkpoint_interval
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(_POLL)
+                now = self._clock()
+                if now >= next_progress:
+                    self._progress(len(conversation_ids), now - started)
+                    next_progress = now + self._options.progress_interval
+                if on_checkpoint is not None and now >= next_checkpoint:
+                    on_checkpoint(bytes(self.engine.confirmed))
+                    next_checkpoint = now + checkpoint_interval
+        except BaseException:
+            # Interrupted here (execution_timeout, a kill): stop the loop, then let the caller
+            # publish what was done before re-raising.
+            self.stop()
+            thread.join(STOP_GRACE)
+            raise
+        finally:
+            if on_checkpoint is not None:
+                on_checkpoint(bytes(self.engine.confirmed))
+            self.summary = self._summary(conversation_ids, self._clock() - started, len(done))
+        if failure:
+            raise failure[0]
+        return self.summary
+
+    def _progress(self, total: int, elapsed: float) -> None:
+        engine = self.engine
+        self._log.info(
+            "%s", progress_line(engine.finished, total, elapsed, engine.state.rate_limited, engine.in_flight)
+        )
+
+    def _summary(self, conversation_ids: Sequence[str], elapsed: float, resumed: int) -> dict[str, Any]:
+        engine = self.engine
+        outcomes = list(engine.outcomes) or [None] * len(conversation_ids)
+        summary = build_summary(
+            conversation_ids,
+            outcomes,
+            resumed=resumed,
+            requests=engine.state.sent,
+            rate_limited=engine.state.rate_limited,
+            elapsed=elapsed,
+        )
+        counts = summary["counts"]
+        self._log.info(
+            "Intercom bulk update finished: %d updated (%d of them in an earlier try), %d skipped, %d failed "
+            "of %d in %.1fs (%d requests, %d rate-limited answers).",
+            counts["updated"],
+            resumed,
+            counts["skipped"],
+            counts["failed"],
+            counts["total"],
+            elapsed,
+            counts["requests"],
+            counts["rate_limited_responses"],
+        )
+        return summary
+
+    @property
+    def fatal(self) -> IntercomError | None:
+        """The error that stopped the run for every id (401, 403), if any."""
+        return self.engine.fatal

@@ -1,0 +1,117 @@
+"""The bulk summary: what happened to every id, in one JSON-safe schema.
+
+The operators push it as their XCom ``return_value``. ``counts`` comes first, because the Airflow
+UI shows XCom top down (on a PostgreSQL metadata DB, JSONB orders keys itself, so key order is
+best-effort there)::
+
+    {"counts":  {"total", "updated", "skipped", "failed", "resumed", "requests",
+                 "rate_limited_responses", "elapsed_seconds"},
+     "updated": [{"id", "read", "state", "updated_at"} | {"id", "resumed": true}, ...],  # input order
+     "skipped": [{"id", "reason", "status", "code", "message", "request_id"}, ...],
+     "failed":  [{"id", "reason", "status", "code", "message", "request_id"}, ...]}
+
+An id confirmed by an earlier try of the task (durable runs) is listed as ``{"id", "resumed":
+true}``: only its id is known now, not the fields its answer carried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_provider_intercom.client._error import IntercomError
+
+#: An outcome is ("updated", trimmed conversation) | ("skipped", entry) | ("failed", entry).
+Outcome = tuple[str, dict[str, Any]]
+
+
+def error_entry(conversation_id: str, error: IntercomError | None) -> dict[str, Any]:
+    """The summary entry of an id that was skipped or failed.
+
+    :param conversation_id: the id.
+    :param error: what it failed with; None if it was never sent because the run stopped first.
+    """
+    if error is None:
+        return {
+            "id": conversation_id,
+            "reason": "cancelled",
+            "status": None,
+            "code": None,
+            "message": "not sent: the run was stopped first",
+            "request_id": None,
+        }
+    # Intercom's own message, without the hint: 50,000 copies of the same advice would bloat XCom.
+    return {
+        "id": conversation_id,
+        "reason": error.failure_reason,
+        "status": error.status,
+        "code": error.code,
+        "message": error.message,
+        "request_id": error.request_id,
+    }
+
+
+def trim(conversation: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """What the summary keeps of an updated conversation.
+
+    :param conversation: Intercom's answer.
+    :param fields: the keys to keep; None keeps the whole object.
+    """
+    if fields is None:
+        return conversation
+    return {key: conversation.get(key) for key in fields}
+
+
+def build_summary(
+    conversation_ids: Sequence[str],
+    outcomes: Sequence[Outcome | None],
+    *,
+    resumed: int,
+    requests: int,
+    rate_limited: int,
+    elapsed: float,
+) -> dict[str, Any]:
+    """Account for every id, in input order.
+
+    :param conversation_ids: the run's ids.
+    :param outcomes: each id's outcome; None for an id never answered (listed as cancelled).
+    :param resumed: how many outcomes are ids confirmed by an earlier try.
+    :param requests: requests answered (or failed) in this try.
+    :param rate_limited: how many of those were 429s.
+    :param elapsed: seconds the run took.
+    """
+    buckets: dict[str, list[dict[str, Any]]] = {"updated": [], "skipped": [], "failed": []}
+    for cid, outcome in zip(conversation_ids, outcomes, strict=True):
+        if outcome is None:
+            buckets["failed"].append(error_entry(cid, None))
+        else:
+            buckets[outcome[0]].append(outcome[1])
+    counts = {
+        "total": len(conversation_ids),
+        "updated": len(buckets["updated"]),
+        "skipped": len(buckets["skipped"]),
+        "failed": len(buckets["failed"]),
+        "resumed": resumed,
+        "requests": requests,
+        "rate_limited_responses": rate_limited,
+        "elapsed_seconds": round(elapsed, 3),
+    }
+    return {"counts": counts, **buckets}
+
+
+def progress_line(done: int, total: int, elapsed: float, rate_limited: int, in_flight: int) -> str:
+    """One progress line for the task log.
+
+    :param done: ids finished so far.
+    :param total: ids in the run.
+    :param elapsed: seconds since the start.
+    :param rate_limited: 429 answers so far.
+    :param in_flight: requests on the wire now.
+    """
+    rate = done / elapsed if elapsed > 0 else 0.0
+    eta = f"{(total - done) / rate:.0f}s" if rate > 0 else "unknown"
+    percent = 100.0 * done / total if total else 100.0
+    return (
+        f"Intercom bulk update: {done}/{total} done ({percent:.0f}%), {rate:.1f}/s, {in_flight} in flight, "
+        f"{rate_limited} rate-limited (429) answers, ETA {eta}"
+    )

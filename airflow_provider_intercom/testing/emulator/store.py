@@ -1,0 +1,194 @@
+"""The emulator's conversations in memory: lookups, updates, deletion, ordered search slices.
+
+Every read and write holds one lock, and answers are encoded to JSON under it, so a response is
+always one consistent state of a conversation.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import html
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_intercom.testing.emulator.data import generate_conversations
+
+__all__ = ["ConversationStore", "SearchSlice", "order_key", "to_plaintext"]
+
+Conversation = dict[str, Any]
+_LIST_ITEM_OMITS = ("conversation_parts",)
+_BREAK_RE = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|blockquote|pre)>", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]*>")
+_BLANK_LINES_RE = re.compile(r"\n\s*\n+")
+
+
+def to_plaintext(text: str) -> str:
+    """Turn a message's HTML into plain text, as ``display_as=plaintext`` asks.
+
+    Intercom documents the parameter ("Set to plaintext to retrieve conversation messages in
+    plain text") but not the conversion; this one ends blocks and ``<br>`` with a line break,
+    drops every other tag and decodes entities.
+
+    :param text: a body or subject, possibly HTML.
+    """
+    text = _TAG_RE.sub("", _BREAK_RE.sub("\n", text))
+    return _BLANK_LINES_RE.sub("\n", html.unescape(text)).strip()
+
+
+def _plaintext_copy(conversation: Conversation) -> Conversation:
+    result = copy.deepcopy(conversation)
+    source = result.get("source")
+    if isinstance(source, dict):
+        for key in ("body", "subject"):
+            if isinstance(source.get(key), str):
+                source[key] = to_plaintext(source[key])
+    parts = (result.get("conversation_parts") or {}).get("conversation_parts") or []
+    for part in parts:
+        if isinstance(part.get("body"), str):
+            part["body"] = to_plaintext(part["body"])
+    return result
+
+
+def order_key(conversation: Conversation) -> tuple[int, int]:
+    """Where a conversation stands in search results: ``(updated_at in ms, numeric id)``.
+
+    An assumption: Intercom documents no order, but its cursors decode to
+    ``[timestamp_ms, conversation_id, n]``, i.e. results ordered by a timestamp with the id
+    breaking ties. The emulator uses ``updated_at``, oldest first.
+
+    :param conversation: a stored conversation.
+    """
+    return int(conversation["updated_at"]) * 1000, int(conversation["id"])
+
+
+@dataclass(frozen=True)
+class SearchSlice:
+    """One page of search results.
+
+    :param total_count: how many conversations match now.
+    :param remaining: how many matching conversations come after the cursor, this page included.
+    :param items_json: the page's list items, encoded as a JSON array.
+    :param last_key: :func:`order_key` of the page's last item; ``None`` for an empty page.
+    """
+
+    total_count: int
+    remaining: int
+    items_json: str
+    last_key: tuple[int, int] | None
+
+
+class ConversationStore:
+    """Seeded conversations keyed by id.
+
+    :param count: how many to create, with ids ``"1"`` .. ``str(count)``.
+    :param seed: seed of the generated data.
+    """
+
+    def __init__(self, count: int, seed: int) -> None:
+        if count < 0:
+            raise ValueError("conversations must be >= 0")
+        self._lock = threading.Lock()
+        self._items = generate_conversations(count, seed)
+        self._ids = sorted(int(key) for key in self._items)
+
+    def ids(self) -> list[str]:
+        """Ids of all stored conversations, in ascending numeric order."""
+        with self._lock:
+            return [str(number) for number in self._ids]
+
+    def get(self, conversation_id: str) -> Conversation:
+        """A deep copy of one conversation.
+
+        :param conversation_id: its id.
+        :raises KeyError: when there is no such conversation.
+        """
+        with self._lock:
+            return copy.deepcopy(self._items[conversation_id])
+
+    def exists(self, conversation_id: str) -> bool:
+        """Tell whether a conversation is stored.
+
+        :param conversation_id: its id.
+        """
+        with self._lock:
+            return conversation_id in self._items
+
+    def encode(self, conversation_id: str, *, plaintext: bool = False) -> bytes:
+        """One conversation as the JSON body of an answer.
+
+        :param conversation_id: its id.
+        :param plaintext: render message bodies and subjects as plain text.
+        :raises KeyError: when there is no such conversation.
+        """
+        with self._lock:
+            return self._encode(self._items[conversation_id], plaintext)
+
+    def update(self, conversation_id: str, changes: Mapping[str, Any], *, plaintext: bool = False) -> bytes:
+        """Apply validated changes of ``PUT /conversations/{id}`` and encode the result.
+
+        ``custom_attributes`` are merged; ``company_id: null`` removes the company; ``updated_at``
+        moves to now (never backwards).
+
+        :param conversation_id: its id.
+        :param changes: the request body, already validated.
+        :param plaintext: render message bodies and subjects as plain text.
+        :raises KeyError: when there is no such conversation (it may have been deleted meanwhile).
+        """
+        with self._lock:
+            conversation = self._items[conversation_id]
+            for key in ("read", "title"):
+                if key in changes:
+                    conversation[key] = changes[key]
+            conversation["custom_attributes"].update(copy.deepcopy(changes.get("custom_attributes") or {}))
+            if "company_id" in changes:
+                company_id = changes["company_id"]
+                if company_id is None:
+                    # "Set to nil to remove company": the conversation then looks as if it never had one.
+                    conversation.pop("company", None)
+                else:
+                    conversation["company"] = {"type": "company", "id": company_id, "name": f"Company {company_id}"}
+            conversation["updated_at"] = max(int(time.time()), conversation["updated_at"])
+            return self._encode(conversation, plaintext)
+
+    def delete(self, conversation_id: str) -> bool:
+        """Delete a conversation for good.
+
+        :param conversation_id: its id.
+        :return: whether it existed.
+        """
+        with self._lock:
+            if self._items.pop(conversation_id, None) is None:
+                return False
+            self._ids.remove(int(conversation_id))
+            return True
+
+    def search(
+        self, predicate: Callable[[Conversation], bool], after: tuple[int, int] | None, per_page: int
+    ) -> SearchSlice:
+        """The page of matching conversations that follows ``after`` in :func:`order_key` order.
+
+        The filter is evaluated on the data as it is now, so conversations changed since the
+        previous page may move: one updated after it was returned comes again later (its
+        ``updated_at`` moved past the cursor); one that stopped matching is left out.
+
+        :param predicate: the compiled query.
+        :param after: the cursor's position; ``None`` for the first page.
+        :param per_page: the page size.
+        """
+        with self._lock:
+            matching = sorted((order_key(c), c) for c in self._items.values() if predicate(c))
+            keys = [key for key, _ in matching]
+            start = 0 if after is None else bisect.bisect_right(keys, after)
+            page = matching[start : start + per_page]
+            items = [{k: v for k, v in c.items() if k not in _LIST_ITEM_OMITS} for _, c in page]
+            return SearchSlice(len(matching), len(matching) - start, json.dumps(items), page[-1][0] if page else None)
+
+    @staticmethod
+    def _encode(conversation: Conversation, plaintext: bool) -> bytes:
+        return json.dumps(_plaintext_copy(conversation) if plaintext else conversation).encode()

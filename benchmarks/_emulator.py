@@ -7,12 +7,13 @@ bench measures what the client does, as it would against the real Intercom.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import psutil
 
@@ -28,13 +29,25 @@ class EmulatorProcess:
 
     :param conversations: conversations the emulator holds (ids ``1`` .. ``N``).
     :param rate_limit: ``N/Ss`` as the CLI takes it, e.g. ``1667/10s``.
-    :param latency: seconds the emulator adds to every request.
+    :param latency: seconds the emulator adds to every request (the median, with ``latency_p95``).
+    :param latency_p95: the 95th percentile: makes the latency lognormal.
+    :param request_log: where the emulator writes its request log (JSON lines) when it stops.
     """
 
-    def __init__(self, *, conversations: int, rate_limit: str = UNLIMITED, latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        conversations: int,
+        rate_limit: str = UNLIMITED,
+        latency: float = 0.0,
+        latency_p95: float | None = None,
+        request_log: Path | None = None,
+    ) -> None:
         self.conversations = conversations
         self.rate_limit = rate_limit
         self.latency = latency
+        self.latency_p95 = latency_p95
+        self.request_log = request_log
         self.url = ""
         self.token = ""
         self._process: subprocess.Popen[str] | None = None
@@ -55,7 +68,7 @@ class EmulatorProcess:
         return float(times.user + times.system)
 
     def start(self) -> EmulatorProcess:
-        """Start the emulator and wait until it prints its URL and connection."""
+        """Start the emulator and wait until it prints its ready line."""
         command = [
             sys.executable,
             "-m",
@@ -69,6 +82,10 @@ class EmulatorProcess:
             "--latency",
             repr(self.latency),
         ]
+        if self.latency_p95 is not None:
+            command += ["--latency-p95", repr(self.latency_p95)]
+        if self.request_log is not None:
+            command += ["--request-log", str(self.request_log)]
         self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
         try:
             self._read_banner()
@@ -92,12 +109,11 @@ class EmulatorProcess:
                         f"the emulator exited (or was killed after {READY_TIMEOUT_S:g} s) before it was "
                         f"ready:\n{self._stderr_tail()}"
                     )
-                found = re.search(r"http://[\d.]+:\d+", line)
-                if not self.url and found:
-                    self.url = found.group(0)
-                if line.startswith("AIRFLOW_CONN_INTERCOM_DEFAULT="):
-                    # The connection JSON is shell-quoted on that line; its password is the token.
-                    self.token = json.loads(line.split("=", 1)[1].strip().strip("'"))["password"]
+                # One JSON line on stdout: {"event": "ready", "url": ..., "token": ..., ...}.
+                if line.startswith("{"):
+                    ready = json.loads(line)
+                    if ready.get("event") == "ready":
+                        self.url, self.token = ready["url"], ready["token"]
         finally:
             watchdog.cancel()
 
@@ -125,6 +141,12 @@ class EmulatorProcess:
             if process.stdout is not None:
                 process.stdout.close()
             self._stderr.close()
+
+    def logged_requests(self) -> list[dict[str, Any]]:
+        """The request log the emulator wrote when it stopped (call after :meth:`stop`)."""
+        assert self.request_log is not None, "started without request_log"
+        with self.request_log.open(encoding="utf-8") as lines:
+            return [json.loads(line) for line in lines if line.strip()]
 
     def __enter__(self) -> EmulatorProcess:
         return self.start()

@@ -1,4 +1,9 @@
-"""The measures of ``make bench``, one function each; every one returns its raw figures and table rows."""
+"""The measures of ``make bench``, one function each; every one returns its raw figures and table rows.
+
+Every client runs in a process of its own (``_client_child.py``) and every emulator in another
+(``_emulator.EmulatorProcess``), so that CPU time and peak RSS are the client's alone. Rates are
+counted from the emulator's request log, by arrival time, as Intercom counts them.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +13,28 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from _clients import PeakRss, bare_mark_read, bare_session, make_hook, sdk_available, sdk_client, sdk_version
+from _clients import sdk_available, sdk_version
 from _emulator import UNLIMITED, EmulatorProcess
 
-from airflow_provider_intercom.bulk import DEFAULT_MAX_WORKERS, BulkMarkRead
-
 BENCH_DIR = Path(__file__).resolve().parent
+CHILD = BENCH_DIR / "_client_child.py"
 MB = 1024 * 1024
 
 # Targets, in one place so the table, the JSON and the code agree.
 EFFICIENCY_TARGET = 0.95
 RATE_LIMITED_MAX_FRACTION = 0.01
-OVERHEAD_RATIO_TARGET = 1.15
-OVERHEAD_US_TARGET = 150.0
+CPU_RATIO_TARGET = 0.5
 IMPORT_MS_TARGET = 10.0
 MEMORY_MB_TARGET = 50.0
 EMULATOR_PUTS_TARGET = 800.0
+#: Full windows each efficiency figure must rest on.
+MIN_FULL_WINDOWS = 5
 
 
 @dataclass
@@ -50,284 +54,248 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def _quartiles(values: list[float]) -> tuple[float, float, float]:
-    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return q1, median, q3
+# -- Clients in processes of their own ---------------------------------------------------------------
 
 
-# -- 1. Bulk efficiency at Intercom's real limit ------------------------------------------------------
+def _start_client(mode: str, emu: EmulatorProcess, first: int, count: int, start_at: float | None = None) -> Any:
+    command = [sys.executable, str(CHILD), mode, emu.url, emu.token, str(first), str(count)]
+    if start_at is not None:
+        command += ["--start-at", repr(start_at)]
+    return subprocess.Popen(command, cwd=BENCH_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for_window_start(window: int) -> float:
-    """Sleep until just after the emulator's next window starts; return the seconds slept.
+def _finish_client(process: Any, timeout: float = 900) -> dict[str, Any]:
+    stdout, stderr = process.communicate(timeout=timeout)
+    if process.returncode != 0:
+        raise RuntimeError(f"client process exited with {process.returncode}:\n{stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return result
 
-    The emulator's windows are aligned to multiples of ``window`` in UNIX time. Starting mid-window
-    would hand the run a full window's budget for a fraction of the time and flatter the result; a
-    run that starts on a boundary has exactly ``limit`` calls per ``window`` seconds available.
+
+def run_client(mode: str, emu: EmulatorProcess, first: int, count: int) -> dict[str, Any]:
+    """Run one client to its end in a fresh process; return its JSON figures."""
+    return _finish_client(_start_client(mode, emu, first, count))
+
+
+# -- Counting the emulator's log by window --------------------------------------------------------------
+
+
+def count_windows(
+    log: list[dict[str, Any]], run_start: float, run_end: float, window: int, limit: int
+) -> dict[str, Any]:
+    """Successes per rate window that lies wholly within ``[run_start, run_end]``, by arrival time.
+
+    The emulator's windows are aligned to multiples of ``window`` in UNIX time, as its limiter's;
+    a window the run only partly covers (the ramp-up, the tail) is left out.
     """
-    now = time.time()
-    pause = window - (now % window) + 0.01
-    time.sleep(pause)
-    return pause
+    puts = [r for r in log if r["method"] == "PUT"]
+    first_full = int(-(-run_start // window))  # ceil
+    last_full = int(run_end // window) - 1
+    ok_per_window = Counter(int(r["received_at"] // window) for r in puts if r["status"] == 200)
+    full = list(range(first_full, last_full + 1))
+    per_window = [ok_per_window.get(k, 0) for k in full]
+    statuses = Counter(r["status"] for r in puts)
+    rate_limited = statuses.get(429, 0)
+    return {
+        "full_windows": len(full),
+        "successes_per_full_window": per_window,
+        "efficiency_per_window": [n / limit for n in per_window],
+        "efficiency": statistics.mean(per_window) / limit if per_window else 0.0,
+        "efficiency_min": min(per_window) / limit if per_window else 0.0,
+        "requests": len(puts),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "rate_limited": rate_limited,
+        "rate_limited_fraction": rate_limited / len(puts) if puts else 0.0,
+    }
 
 
-class _QuietLog:
-    """The engine's log, silenced: the bench prints its own progress, and Airflow's logging setup
-    would otherwise interleave the engine's lines with the bench's output."""
+def _efficiency_rows(label: str, figures: dict[str, Any], failed: int, total: int) -> list[Row]:
+    windows = figures["full_windows"]
+    per_window = ", ".join(f"{e:.3f}" for e in figures["efficiency_per_window"])
+    ok = figures["efficiency"] >= EFFICIENCY_TARGET and windows >= MIN_FULL_WINDOWS
+    return [
+        Row(
+            f"Efficiency, {label}",
+            f"{figures['efficiency']:.3f} (mean of {windows} full windows: {per_window})",
+            f">= {EFFICIENCY_TARGET} over >= {MIN_FULL_WINDOWS} windows",
+            verdict(ok),
+        ),
+        Row(
+            f"429s and failures, {label}",
+            f"{figures['rate_limited']} x 429 ({100 * figures['rate_limited_fraction']:.2f} % of "
+            f"{figures['requests']:,} requests); {failed} failed of {total:,}",
+            f"<= {100 * RATE_LIMITED_MAX_FRACTION:g} %; 0 failed",
+            verdict(figures["rate_limited_fraction"] <= RATE_LIMITED_MAX_FRACTION and failed == 0),
+        ),
+    ]
 
-    def info(self, event: Any, *args: Any) -> None:
-        pass
+
+# -- 1. Efficiency at Intercom's real limit, lognormal latency --------------------------------------------
 
 
-def _sample_progress(
-    limiter: Any, started: float, stop: threading.Event, out: list[tuple[float, int, int]], window: int
-) -> None:
-    # A progress timeline (answers so far, 429s so far) shows where a shortfall is lost: stalls at
-    # window boundaries look different from a steady under-pace.
-    next_print = float(window)
-    while not stop.wait(0.5):
-        at = time.monotonic() - started
-        out.append((round(at, 2), limiter.sent, limiter.rate_limited))
-        if at >= next_print:
-            print(f"    {at:5.1f} s: {limiter.sent:,} answers, {limiter.rate_limited} x 429", flush=True)
-            next_print += window
-
-
-def bulk_efficiency(conversations: int, limit: int = 1667, window: int = 10, latency: float = 0.1) -> dict[str, Any]:
-    """The bulk engine against Intercom's default limit, over ``conversations / limit`` windows."""
-    ceiling = limit / window
-    with EmulatorProcess(conversations=conversations, rate_limit=f"{limit}/{window}s", latency=latency) as emu:
-        hook = make_hook(emu.url, emu.token)
-        ids = [str(i) for i in range(1, conversations + 1)]
-        engine = BulkMarkRead(hook, log=_QuietLog())
-        print(
-            f"  {conversations} ids, limit {limit}/{window}s, latency {latency * 1000:.0f} ms: "
-            f"about {conversations / ceiling:.0f} s after the next window starts ...",
-            flush=True,
+def efficiency(median: float, windows: int, limit: int = 1667, window: int = 10) -> dict[str, Any]:
+    """One bulk run of ``windows x limit`` ids at lognormal latency (p95 = 3 x median)."""
+    ids = windows * limit
+    p95 = 3 * median
+    with tempfile.TemporaryDirectory(prefix="intercom-bench-") as tmp:
+        emu = EmulatorProcess(
+            conversations=ids,
+            rate_limit=f"{limit}/{window}s",
+            latency=median,
+            latency_p95=p95,
+            request_log=Path(tmp) / "requests.jsonl",
         )
-        waited = _wait_for_window_start(window)
-        timeline: list[tuple[float, int, int]] = []
-        stop = threading.Event()
-        cpu_before, emu_cpu_before = time.process_time(), emu.cpu_seconds()
-        started = time.monotonic()
-        sampler = threading.Thread(
-            target=_sample_progress, args=(engine.limiter, started, stop, timeline, window), daemon=True
+        print(f"  {ids:,} ids, median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms: ~{ids * window / limit:.0f} s")
+        with emu:
+            client = run_client("bulk", emu, 1, ids)
+        log = emu.logged_requests()
+    figures = count_windows(log, client["started_at"], client["started_at"] + client["wall_s"], window, limit)
+    counts = client["counts"]
+    label = f"median {median * 1000:.0f} ms / p95 {p95 * 1000:.0f} ms"
+    rows = _efficiency_rows(label, figures, counts["failed"], counts["total"])
+    rows.append(
+        Row(
+            f"Client CPU and peak RSS, {label}",
+            f"{1e6 * client['cpu_s'] / max(client['succeeded'], 1):.0f} us CPU per successful call; "
+            f"peak RSS {client['peak_rss_bytes'] / MB:.0f} MB (+{client['peak_growth_bytes'] / MB:.1f} MB in the run)",
+            "-",
+            "info",
         )
-        sampler.start()
-        try:
-            with PeakRss() as probe:
-                summary = engine.run(ids)
-        finally:
-            stop.set()
-            sampler.join()
-        client_cpu = time.process_time() - cpu_before
-        emulator_cpu = emu.cpu_seconds() - emu_cpu_before
-    counts = summary["counts"]
-    elapsed = counts["elapsed_seconds"]
-    calls_per_s = counts["updated"] / elapsed if elapsed else 0.0
-    efficiency = calls_per_s / ceiling
-    requests_sent = counts["requests"]
-    rate_limited = counts["rate_limited_responses"]
-    rate_limited_fraction = rate_limited / requests_sent if requests_sent else 0.0
-    growth_mb = probe.growth_bytes / MB
-    reasons: dict[str, int] = {}
-    for entry in summary["failed"]:
-        reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
-    per_window = _per_window(timeline, window)
-    result = {
-        "conversations": conversations,
+    )
+    return {
+        "ids": ids,
         "limit": limit,
         "window_s": window,
-        "latency_s": latency,
-        "max_workers": DEFAULT_MAX_WORKERS,
-        "waited_for_window_s": round(waited, 3),
-        "counts": counts,
-        "calls_per_s": calls_per_s,
-        "ceiling_calls_per_s": ceiling,
-        "efficiency": efficiency,
-        "rate_limited_fraction": rate_limited_fraction,
-        "failure_reasons": reasons,
-        "client_cpu_s": client_cpu,
-        "client_cpu_ms_per_call": 1000 * client_cpu / requests_sent if requests_sent else None,
-        "emulator_cpu_s": emulator_cpu,
-        "peak_rss_growth_bytes": probe.growth_bytes,
-        "answers_per_window": per_window,
-        "timeline": timeline,
+        "latency_median_s": median,
+        "latency_p95_s": p95,
+        "client": client,
+        **figures,
+        "cpu_us_per_call": 1e6 * client["cpu_s"] / max(client["succeeded"], 1),
+        "rows": rows,
     }
-    label = f"{conversations:,} calls at {limit:,}/{window} s, {latency * 1000:.0f} ms latency"
-    result["rows"] = [
-        Row(
-            f"Bulk efficiency ({label})",
-            f"{efficiency:.3f} ({calls_per_s:.1f} calls/s of {ceiling:.1f}; {elapsed:.1f} s)",
-            f">= {EFFICIENCY_TARGET}",
-            verdict(efficiency >= EFFICIENCY_TARGET),
-        ),
-        Row(
-            "Bulk failures",
-            f"{counts['failed']} of {counts['total']:,}" + (f" {reasons}" if reasons else ""),
-            "0",
-            verdict(counts["failed"] == 0),
-        ),
-        Row(
-            "Bulk 429 answers",
-            f"{rate_limited} ({100 * rate_limited_fraction:.2f} % of {requests_sent:,} requests)",
-            f"<= {100 * RATE_LIMITED_MAX_FRACTION:g} %",
-            verdict(rate_limited_fraction <= RATE_LIMITED_MAX_FRACTION),
-        ),
-        Row("Bulk run, bench process peak RSS growth", f"{growth_mb:.1f} MB", "-", "info"),
-    ]
-    return result
 
 
-def _per_window(timeline: list[tuple[float, int, int]], window: int) -> list[int]:
-    # Answers per window of the run, from the 0.5 s progress samples (the run starts on a boundary).
-    counts: list[int] = []
-    previous = 0
-    for at, sent, _ in timeline:
-        index = int(at // window)
-        while len(counts) <= index:
-            counts.append(0)
-        counts[index] += sent - previous
-        previous = sent
-    return counts
+# -- 2. Client CPU per successful call: bulk engine vs a bare requests loop ------------------------------
 
 
-# -- 2. Side by side: sequential loop, SDK, bulk engine ------------------------------------------------
+def client_cpu(calls: int, rounds: int, at_limit: dict[str, float] | None = None) -> dict[str, Any]:
+    """Client CPU per successful call, each client in its own process, against one emulator.
 
-
-def side_by_side(calls: int, latency: float = 0.1) -> dict[str, Any]:
-    """The same ``calls`` PUTs three ways, against one emulator whose limit never interferes."""
-    result: dict[str, Any] = {"calls": calls, "latency_s": latency, "sdk_version": sdk_version()}
-    rows: list[Row] = []
-    spare = 3 * calls + 1  # warm-up ids, outside the measured ranges
-    with EmulatorProcess(conversations=3 * calls + 3, rate_limit=UNLIMITED, latency=latency) as emu:
-        session = bare_session(emu.token)
-        bare_mark_read(session, emu.url, str(spare))  # connect and warm up before the clock starts
-        started = time.perf_counter()
-        for i in range(1, calls + 1):
-            bare_mark_read(session, emu.url, str(i))
-        result["requests_loop"] = _timing(calls, time.perf_counter() - started)
-        session.close()
-        rows.append(_speed_row(f"Sequential requests.Session loop, {calls} calls", result["requests_loop"]))
-
-        if sdk_available():
-            client = sdk_client(emu.url, emu.token)
-            client.conversations.update(conversation_id=str(spare + 1), read=True)
-            started = time.perf_counter()
-            for i in range(calls + 1, 2 * calls + 1):
-                client.conversations.update(conversation_id=str(i), read=True)
-            result["sdk_loop"] = _timing(calls, time.perf_counter() - started)
-            rows.append(
-                _speed_row(
-                    f"Sequential python-intercom {result['sdk_version']} loop, {calls} calls", result["sdk_loop"]
-                )
-            )
-        else:
-            result["sdk_loop"] = None
-            rows.append(Row(f"Sequential python-intercom loop, {calls} calls", "not installed", "-", "skipped"))
-
-        hook = make_hook(emu.url, emu.token)
-        hook.mark_conversation_read(str(spare + 2))
-        ids = [str(i) for i in range(2 * calls + 1, 3 * calls + 1)]
-        summary = BulkMarkRead(hook, log=_QuietLog()).run(ids)
-        counts = summary["counts"]
-        result["bulk_engine"] = {**_timing(counts["updated"], counts["elapsed_seconds"]), "counts": counts}
-        rows.append(
-            _speed_row(f"Bulk engine (max_workers={DEFAULT_MAX_WORKERS}), {calls} calls", result["bulk_engine"])
-        )
-    loop_rate = result["requests_loop"]["calls_per_s"]
-    if loop_rate:
-        result["bulk_speedup_vs_loop"] = result["bulk_engine"]["calls_per_s"] / loop_rate
-        rows[-1].result += f", {result['bulk_speedup_vs_loop']:.1f}x the loop"
-    result["rows"] = rows
-    return result
-
-
-def _timing(calls: int, seconds: float) -> dict[str, Any]:
-    return {"calls": calls, "seconds": seconds, "calls_per_s": calls / seconds if seconds else 0.0}
-
-
-def _speed_row(measure: str, timing: dict[str, Any]) -> Row:
-    return Row(measure, f"{timing['seconds']:.2f} s, {timing['calls_per_s']:.1f} calls/s", "-", "info")
-
-
-# -- 3. Per-call overhead of the hook (and the SDK) over a bare session --------------------------------
-
-
-def per_call_overhead(emu: EmulatorProcess, rounds: int = 25, per_block: int = 50) -> dict[str, Any]:
-    """Client CPU per call: hook vs SDK vs bare session, in interleaved blocks against a zero-latency emulator.
-
-    Client CPU (``time.process_time``) rather than wall time: the wall time of a loopback call is
-    mostly the emulator's work and the scheduler's, which the hook neither adds nor saves.
-    Interleaving blocks, with the order rotated each round, spreads drifts in machine load (the
-    machine is shared) evenly over the clients instead of charging them to whichever ran last.
+    Zero latency and no reachable limit, so that the sequential loops finish in seconds; the
+    clients alternate, ``rounds`` times, so that drifts of the shared machine's load are spread
+    evenly. The figure is the median over rounds of process CPU time / successful calls.
+    ``at_limit`` (label to us per call of the efficiency runs, paced at the limit) is set against
+    the same bare loop, for information.
     """
-    hook = make_hook(emu.url, emu.token)
-    session = bare_session(emu.token)
-    clients: dict[str, Callable[[str], Any]] = {
-        "hook": hook.mark_conversation_read,
-        "bare": lambda cid: bare_mark_read(session, emu.url, cid),
-    }
-    if sdk_available():
-        sdk = sdk_client(emu.url, emu.token)
-        clients["sdk"] = lambda cid: sdk.conversations.update(conversation_id=cid, read=True)
-    ids = [str(1 + i % emu.conversations) for i in range(per_block)]
-    for call in clients.values():  # warm-up: connections, lazy imports, cached properties
-        for cid in ids:
-            call(cid)
-    cpu: dict[str, list[float]] = {name: [] for name in clients}
-    wall: dict[str, list[float]] = {name: [] for name in clients}
-    names = list(clients)
-    for round_no in range(rounds):
-        shift = round_no % len(names)
-        for name in names[shift:] + names[:shift]:
-            call = clients[name]
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            for cid in ids:
-                call(cid)
-            cpu[name].append((time.process_time() - cpu0) / per_block)
-            wall[name].append((time.perf_counter() - wall0) / per_block)
-    session.close()
-    hook.session.close()
-    result: dict[str, Any] = {
-        "rounds": rounds,
-        "calls_per_block": per_block,
-        "cpu_us_per_call_median": {name: 1e6 * statistics.median(values) for name, values in cpu.items()},
-        "wall_us_per_call_median": {name: 1e6 * statistics.median(values) for name, values in wall.items()},
-    }
-    rows: list[Row] = []
-    for name in names:
-        if name == "bare":
-            continue
-        ratios = [c / b for c, b in zip(cpu[name], cpu["bare"], strict=True)]
-        overheads = [1e6 * (c - b) for c, b in zip(cpu[name], cpu["bare"], strict=True)]
-        q1, ratio, q3 = _quartiles(ratios)
-        overhead_us = statistics.median(overheads)
-        result[name] = {
-            "ratio_median": ratio,
-            "ratio_iqr": [q1, q3],
-            "overhead_us_median": overhead_us,
-            "ratios": ratios,
-        }
-        text = (
-            f"{ratio:.2f}x bare (IQR {q1:.2f}-{q3:.2f}), {overhead_us:+.0f} us/call "
-            f"({1e6 * statistics.median(cpu[name]):.0f} vs {1e6 * statistics.median(cpu['bare']):.0f} us CPU)"
+    modes = ["bare", "bulk"] + (["sdk"] if sdk_available() else [])
+    per_call: dict[str, list[float]] = {mode: [] for mode in modes}
+    with EmulatorProcess(conversations=calls * len(modes) * rounds, rate_limit=UNLIMITED) as emu:
+        first = 1
+        for round_no in range(rounds):
+            shift = round_no % len(modes)
+            for mode in modes[shift:] + modes[:shift]:
+                client = run_client(mode, emu, first, calls)
+                first += calls
+                per_call[mode].append(client["cpu_s"] / max(client["succeeded"], 1))
+    median = {mode: statistics.median(values) for mode, values in per_call.items()}
+    ratio = median["bulk"] / median["bare"]
+    rows = [
+        Row(
+            f"Client CPU per call, bulk engine vs sequential requests loop ({calls:,} calls, median of {rounds})",
+            f"{ratio:.2f}x ({1e6 * median['bulk']:.0f} vs {1e6 * median['bare']:.0f} us)",
+            f"<= {CPU_RATIO_TARGET}x",
+            verdict(ratio <= CPU_RATIO_TARGET),
         )
-        if name == "hook":
-            ok = ratio <= OVERHEAD_RATIO_TARGET or overhead_us <= OVERHEAD_US_TARGET
-            target = f"<= {OVERHEAD_RATIO_TARGET}x or <= {OVERHEAD_US_TARGET:.0f} us"
-            rows.append(
-                Row("Per-call client CPU, hook.mark_conversation_read vs bare session", text, target, verdict(ok))
+    ]
+    for label, us in (at_limit or {}).items():
+        rows.append(
+            Row(
+                f"Client CPU per call, bulk engine paced at the limit, {label}",
+                f"{us / (1e6 * median['bare']):.2f}x ({us:.0f} vs {1e6 * median['bare']:.0f} us)",
+                "-",
+                "info",
             )
-        else:
-            rows.append(Row(f"Per-call client CPU, python-intercom {sdk_version()} vs bare session", text, "-", "info"))
-    if "sdk" not in clients:
-        rows.append(Row("Per-call client CPU, python-intercom vs bare session", "not installed", "-", "skipped"))
-    result["rows"] = rows
-    return result
+        )
+    if "sdk" in median:
+        rows.append(
+            Row(
+                f"Client CPU per call, sequential python-intercom {sdk_version()} loop",
+                f"{1e6 * median['sdk']:.0f} us ({median['sdk'] / median['bare']:.2f}x the requests loop)",
+                "-",
+                "info",
+            )
+        )
+    else:
+        rows.append(Row("Client CPU per call, python-intercom loop", "not installed", "-", "skipped"))
+    return {
+        "calls": calls,
+        "rounds": rounds,
+        "cpu_us_per_call": {mode: [1e6 * v for v in values] for mode, values in per_call.items()},
+        "cpu_us_per_call_median": {mode: 1e6 * v for mode, v in median.items()},
+        "bulk_over_bare": ratio,
+        "rows": rows,
+    }
 
 
-# -- 4. Import cost of the operators module -------------------------------------------------------------
+# -- 3. Scale-out: several bulk runs sharing one app's limit -------------------------------------------
+
+
+def scale_out(processes: int, windows: int, median: float, limit: int = 1667, window: int = 10) -> dict[str, Any]:
+    """``processes`` bulk runs in as many processes, one token, one emulator, started together."""
+    share = windows * limit // processes
+    ids = share * processes
+    with tempfile.TemporaryDirectory(prefix="intercom-bench-") as tmp:
+        emu = EmulatorProcess(
+            conversations=ids,
+            rate_limit=f"{limit}/{window}s",
+            latency=median,
+            latency_p95=3 * median,
+            request_log=Path(tmp) / "requests.jsonl",
+        )
+        print(f"  {processes} processes x {share:,} ids, median {median * 1000:.0f} ms: ~{ids * window / limit:.0f} s")
+        with emu:
+            start_at = time.time() + 10  # time for the children to import and set up
+            started = [_start_client("bulk", emu, 1 + i * share, share, start_at) for i in range(processes)]
+            clients = [_finish_client(process) for process in started]
+        log = emu.logged_requests()
+    run_start = min(c["started_at"] for c in clients)
+    run_end = max(c["started_at"] + c["wall_s"] for c in clients)
+    figures = count_windows(log, run_start, run_end, window, limit)
+    failed = sum(c["counts"]["failed"] for c in clients)
+    label = f"{processes} processes, one token, median {median * 1000:.0f} ms"
+    return {
+        "processes": processes,
+        "ids": ids,
+        "latency_median_s": median,
+        "clients": clients,
+        **figures,
+        "rows": _efficiency_rows(label, figures, failed, ids),
+    }
+
+
+# -- 4. Memory of a large run ------------------------------------------------------------------------------
+
+
+def memory(ids: int) -> dict[str, Any]:
+    """Peak RSS growth of one bulk run with the default ``xcom_fields``, in a fresh process."""
+    with EmulatorProcess(conversations=ids, rate_limit=UNLIMITED) as emu:
+        client = run_client("bulk", emu, 1, ids)
+    growth_mb = client["peak_growth_bytes"] / MB
+    counts = client["counts"]
+    return {
+        "client": client,
+        "rows": [
+            Row(
+                f"Peak RSS growth, bulk run on {ids:,} ids (default xcom_fields)",
+                f"{growth_mb:.1f} MB ({counts['updated']:,} updated in {counts['elapsed_seconds']:.1f} s)",
+                f"<= {MEMORY_MB_TARGET:g} MB",
+                verdict(growth_mb <= MEMORY_MB_TARGET and counts["failed"] == 0),
+            )
+        ],
+    }
+
+
+# -- 5. Import cost of the operators module -------------------------------------------------------------
 
 _BASE_IMPORT = "from airflow.sdk import BaseOperator, BaseHook"
 _OPERATOR_MODULE = "airflow_provider_intercom.operators.intercom"
@@ -336,12 +304,13 @@ import json, sys, time
 t0 = time.perf_counter()
 {_BASE_IMPORT}
 t1 = time.perf_counter()
-requests_before = "requests" in sys.modules
+heavy = ("requests", "aiohttp")
+before = [name for name in heavy if name in sys.modules]
 if sys.argv[1] == "operator":
     import {_OPERATOR_MODULE}
 t2 = time.perf_counter()
 print(json.dumps({{"base_s": t1 - t0, "total_s": t2 - t0, "extra_s": t2 - t1,
-                  "requests_before": requests_before, "requests_after": "requests" in sys.modules}}))
+                  "heavy_before": before, "heavy_after": [name for name in heavy if name in sys.modules]}}))
 """
 
 
@@ -388,8 +357,10 @@ def import_cost(runs: int = 5) -> dict[str, Any]:
         cross_check_ms = 1000 * (
             statistics.median(r["total_s"] for r in with_operator) - statistics.median(r["base_s"] for r in base_only)
         )
-        requests_by_base = any(r["requests_before"] for r in with_operator)
-        requests_by_operator = any(r["requests_after"] and not r["requests_before"] for r in with_operator)
+        by_base = sorted({name for r in with_operator for name in r["heavy_before"]})
+        by_operator = sorted(
+            {name for r in with_operator for name in r["heavy_after"] if name not in r["heavy_before"]}
+        )
         heaviest: list[str] = []
         if extra_ms > IMPORT_MS_TARGET:
             heaviest = _heaviest_imports(env, tmp)
@@ -399,8 +370,8 @@ def import_cost(runs: int = 5) -> dict[str, Any]:
         "extra_ms_each": [1000 * r["extra_s"] for r in with_operator],
         "base_ms_median": 1000 * statistics.median(r["base_s"] for r in base_only),
         "separate_process_difference_ms": cross_check_ms,
-        "requests_imported_by_base": requests_by_base,
-        "requests_imported_by_operator_module": requests_by_operator,
+        "heavy_imported_by_base": by_base,
+        "heavy_imported_by_operator_module": by_operator,
         "heaviest_imports": heaviest,
     }
     result["rows"] = [
@@ -411,10 +382,11 @@ def import_cost(runs: int = 5) -> dict[str, Any]:
             verdict(extra_ms <= IMPORT_MS_TARGET),
         ),
         Row(
-            "requests imported by the operators module",
-            "yes" if requests_by_operator else ("no (already imported by airflow.sdk)" if requests_by_base else "no"),
-            "no",
-            verdict(not requests_by_operator),
+            "aiohttp or requests imported at DAG parse (by the operators module)",
+            (", ".join(by_operator) if by_operator else "neither")
+            + (f" (imported by airflow.sdk itself: {', '.join(by_base)})" if by_base else ""),
+            "neither",
+            verdict(not by_operator),
         ),
     ]
     return result
@@ -436,32 +408,6 @@ def _heaviest_imports(env: dict[str, str], cwd: str, top: int = 12) -> list[str]
             return -1
 
     return sorted(extra, key=cumulative, reverse=True)[:top]
-
-
-# -- 5. Memory of a 10,000-id run --------------------------------------------------------------------------
-
-
-def memory(emu: EmulatorProcess, ids: int = 10_000) -> dict[str, Any]:
-    """Peak RSS growth of one bulk run with the default ``xcom_fields``, in a fresh process."""
-    completed = subprocess.run(
-        [sys.executable, str(BENCH_DIR / "_memory_child.py"), emu.url, emu.token, str(ids)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    growth_mb = result["peak_growth_bytes"] / MB
-    counts = result["counts"]
-    result["rows"] = [
-        Row(
-            f"Peak RSS growth, bulk run on {ids:,} ids (default xcom_fields)",
-            f"{growth_mb:.1f} MB ({counts['updated']:,} updated in {counts['elapsed_seconds']:.1f} s)",
-            f"<= {MEMORY_MB_TARGET:g} MB",
-            verdict(growth_mb <= MEMORY_MB_TARGET and counts["failed"] == 0),
-        )
-    ]
-    return result
 
 
 # -- 6. The emulator's own throughput ------------------------------------------------------------------------

@@ -1,18 +1,22 @@
 """``make bench``: every benchmark of the provider in one run, against the Intercom emulator.
 
-Measures, each against an emulator in a process of its own (no real network):
+Measures, each against an emulator in a process of its own and each client in a process of its
+own (no real network; CPU and memory are the client's alone):
 
-1. bulk efficiency at Intercom's default limit (1,667 calls / 10 s) with 100 ms latency;
-2. a sequential ``requests`` loop, the python-intercom SDK and the bulk engine, side by side;
-3. the hook's client CPU per call against a bare ``requests.Session`` (and the SDK's);
-4. the import cost of the operators module on top of ``airflow.sdk``;
-5. peak memory of a 10,000-id bulk run;
+1. bulk efficiency at Intercom's limit (1,667 calls / 10 s), per full rate window, at lognormal
+   latencies with medians of 100 ms, 300 ms and 1 s (p95 = 3 x median);
+2. client CPU per successful call: the bulk engine against a bare sequential ``requests`` loop
+   (and the python-intercom SDK's loop, when installed);
+3. scale-out: 4 bulk runs in 4 processes sharing one app's limit;
+4. peak memory of a 50,000-id bulk run;
+5. the import cost of the operators module on top of ``airflow.sdk``;
 6. the emulator's own throughput.
 
-Prints a Markdown table for the README and writes ``benchmarks/results/latest.json``. A missed
-target is printed loudly but does not fail the command; only a crash does (exit status 1).
+Prints a Markdown table, writes ``benchmarks/results/latest.json`` and regenerates the table in
+``docs/performance.md`` (between its ``bench`` markers) from that JSON. A missed target is printed
+loudly but does not fail the command; only a crash does (exit status 1).
 
-Usage: ``python benchmarks/run.py [--quick] [--conversations N] [--calls N] [--only NAME ...]``
+Usage: ``python benchmarks/run.py [--quick] [--windows N] [--only NAME ...] [--render]``
 """
 
 from __future__ import annotations
@@ -34,37 +38,43 @@ from typing import Any
 
 import _sections
 from _clients import sdk_version
-from _emulator import UNLIMITED, EmulatorProcess
 from _sections import Row
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-SECTIONS = ("bulk", "side_by_side", "overhead", "imports", "memory", "emulator")
-INTERCOM_LIMIT, INTERCOM_WINDOW = 1667, 10
+#: Where a --quick or --only run writes, so that it never overwrites the full run's figures.
+PARTIAL = RESULTS.with_name("partial.json")
+DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+DOC_START, DOC_END = "<!-- bench:start -->", "<!-- bench:end -->"
+SECTIONS = ("efficiency", "cpu", "scale_out", "memory", "imports", "emulator")
+MEDIANS = (0.1, 0.3, 1.0)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmarks of airflow-provider-intercom against its emulator.")
     parser.add_argument(
-        "--quick", action="store_true", help="3 rate-limit windows instead of 10, 100 side-by-side calls, 20 rounds"
+        "--quick",
+        action="store_true",
+        help="a smoke run: fewer windows, calls, ids and rounds; figures not for the docs",
     )
     parser.add_argument(
-        "--conversations",
-        type=int,
-        default=None,
-        help="ids in the bulk-efficiency run (default 16,670: 10 windows at 1,667 per 10 s; --quick: 5,001)",
+        "--windows", type=int, default=None, help="rate windows of ids per efficiency run (default 7; --quick: 3)"
     )
-    parser.add_argument("--calls", type=int, default=None, help="calls per client side by side (default 300)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these measures")
     parser.add_argument(
-        "--json-out", type=Path, default=RESULTS, help=f"where to write the results (default {RESULTS})"
+        "--json-out",
+        type=Path,
+        default=None,
+        help=f"where to write the results (default {RESULTS}; with --quick or --only, {PARTIAL})",
     )
+    parser.add_argument("--doc", type=Path, default=DOC, help=f"the page whose table is regenerated (default {DOC})")
+    parser.add_argument("--render", action="store_true", help="only regenerate the doc's table from --json-out")
     args = parser.parse_args(argv)
-    if args.conversations is None:
-        args.conversations = INTERCOM_LIMIT * (3 if args.quick else 10)
-    if args.calls is None:
-        args.calls = 100 if args.quick else 300
-    if args.conversations < INTERCOM_LIMIT:
-        parser.error(f"--conversations must be at least {INTERCOM_LIMIT} (one full window)")
+    if args.windows is None:
+        args.windows = 3 if args.quick else 7
+    if args.json_out is None:
+        args.json_out = PARTIAL if (args.quick or args.only) and not args.render else RESULTS
+    if args.windows < 2:
+        parser.error("--windows must be at least 2")
     return args
 
 
@@ -88,19 +98,46 @@ def _command(argv: list[str]) -> str:
     return f"{make}  (runs: .venv/bin/python benchmarks/run.py {extra})".rstrip()
 
 
+def render_doc(document: dict[str, Any], doc: Path) -> bool:
+    """Put the results' table, with when, where and how it was made, between the doc's markers."""
+    if not doc.exists():
+        return False
+    text = doc.read_text(encoding="utf-8")
+    if DOC_START not in text or DOC_END not in text:
+        print(f"{doc} has no {DOC_START} / {DOC_END} markers: table not written there", file=sys.stderr)
+        return False
+    machine = document["machine"]
+    load = ", ".join(f"{x:.2f}" for x in machine["load_average"])
+    block = (
+        f"{DOC_START}\n<!-- Generated by benchmarks/run.py from benchmarks/results/latest.json; do not edit. -->\n\n"
+        f"{document['table_markdown']}\n\n"
+        f"Run {document['when']} with `{document['command']}`; Python {machine['python']}, "
+        f"{machine['cpu_count']} cores, load average at the end {load}; "
+        f"python-intercom {document['python_intercom'] or 'not installed'}.\n{DOC_END}"
+    )
+    before, rest = text.split(DOC_START, 1)
+    after = rest.split(DOC_END, 1)[1]
+    doc.write_text(before + block + after, encoding="utf-8")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parse(argv)
+    if args.render:
+        rendered = render_doc(json.loads(args.json_out.read_text()), args.doc)
+        return 0 if rendered else 1
     signal.signal(signal.SIGTERM, _on_sigterm)
     wanted = set(args.only or SECTIONS)
-    rounds = 20 if args.quick else 25
+    rounds = 1 if args.quick else 3
     results: dict[str, Any] = {}
     rows: list[Row] = []
     crashed: list[str] = []
 
-    def section(name: str, title: str, run: Callable[[], dict[str, Any]]) -> None:
+    def section(name: str, title: str, run: Callable[[], dict[str, Any]], key: str | None = None) -> None:
         if name not in wanted:
             return
+        key = key or name
         print(f"\n== {title}", flush=True)
         started = time.monotonic()
         try:
@@ -110,28 +147,35 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             crashed.append(name)
             rows.append(Row(title, "crashed (see traceback above)", "-", "ERROR"))
-            results[name] = {"error": traceback.format_exc()}
+            results[key] = {"error": traceback.format_exc()}
             return
         section_rows: list[Row] = result.pop("rows")
         for row in section_rows:
             print(f"  {row.status:<7} {row.measure}: {row.result}", flush=True)
         rows.extend(section_rows)
-        results[name] = {**result, "rows": [r.as_dict() for r in section_rows]}
-        results[name]["section_seconds"] = round(time.monotonic() - started, 1)
+        results[key] = {**result, "rows": [r.as_dict() for r in section_rows]}
+        results[key]["section_seconds"] = round(time.monotonic() - started, 1)
 
-    # Bulk first: its RSS growth is read in this process, before anything else has raised the mark.
+    for median in MEDIANS:
+        section(
+            "efficiency",
+            f"Efficiency at 1,667 calls / 10 s, median latency {median * 1000:.0f} ms",
+            lambda median=median: _sections.efficiency(median, args.windows),
+            key=f"efficiency_{median * 1000:.0f}ms",
+        )
+    at_limit = {
+        f"median {result['latency_median_s'] * 1000:.0f} ms": result["cpu_us_per_call"]
+        for result in results.values()
+        if "cpu_us_per_call" in result and "latency_median_s" in result
+    }
+    section("cpu", "Client CPU per call", lambda: _sections.client_cpu(500 if args.quick else 2000, rounds, at_limit))
     section(
-        "bulk",
-        "Bulk efficiency at Intercom's default limit",
-        lambda: _sections.bulk_efficiency(args.conversations, INTERCOM_LIMIT, INTERCOM_WINDOW, latency=0.1),
+        "scale_out",
+        "Scale-out: 4 processes sharing one limit",
+        lambda: _sections.scale_out(4, args.windows, median=0.3),
     )
-    section("side_by_side", "Side by side, 100 ms latency", lambda: _sections.side_by_side(args.calls))
-    if wanted & {"overhead", "memory"}:
-        # One zero-latency, unlimited emulator serves both: neither measure depends on the other's writes.
-        with EmulatorProcess(conversations=10_000, rate_limit=UNLIMITED, latency=0.0) as emu:
-            section("overhead", "Per-call overhead (client CPU)", lambda: _sections.per_call_overhead(emu, rounds))
-            section("memory", "Memory of a 10,000-id bulk run", lambda: _sections.memory(emu, 10_000))
-    section("imports", "Import cost", lambda: _sections.import_cost(5))
+    section("memory", "Memory of a large run", lambda: _sections.memory(5_000 if args.quick else 50_000))
+    section("imports", "Import cost", lambda: _sections.import_cost(3 if args.quick else 5))
     section("emulator", "Emulator throughput", lambda: _sections.emulator_throughput(3.0 if args.quick else 5.0))
 
     command = _command(argv)
@@ -163,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     args.json_out.parent.mkdir(parents=True, exist_ok=True)
     args.json_out.write_text(json.dumps(document, indent=2, default=str) + "\n")
     print(f"\nResults written to {args.json_out}")
+    if args.json_out == RESULTS and render_doc(document, args.doc):
+        print(f"Table written to {args.doc}")
     return 1 if crashed else 0
 
 

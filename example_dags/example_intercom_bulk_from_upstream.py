@@ -34,7 +34,6 @@ with DAG(
     IntercomMarkConversationsReadOperator(
         task_id="mark_listed_read",
         conversation_ids=find_conversations(),
-        max_workers=8,
         retries=2,
         retry_delay=pendulum.duration(minutes=5),
     )

@@ -98,33 +98,36 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "==> Starting the Intercom emulator (1000 conversations, rate limit 1667/10s, latency 0.05s)"
+# 6,000 conversations at 200 ms (p95 600 ms): the nightly bulk example runs long enough to show
+# progress lines in its log, about one every 10 s.
+echo "==> Starting the Intercom emulator (6000 conversations, rate limit 1667/10s, latency 0.2s, p95 0.6s)"
 python -u -m airflow_provider_intercom.testing.emulator \
-    --port 0 --conversations 1000 --rate-limit 1667/10s --latency 0.05 >"$EMULATOR_OUT" 2>&1 &
+    --port 0 --conversations 6000 --rate-limit 1667/10s --latency 0.2 --latency-p95 0.6 >"$EMULATOR_OUT" 2>"$EMULATOR_OUT.err" &
 emulator_pid=$!
-conn_json=""
+ready=""
 deadline=$((SECONDS + 30))
-while [[ -z $conn_json ]]; do
-    # --port 0 lets the OS pick a free port; the emulator prints the connection that reaches it.
-    conn_json=$(sed -n "s/^AIRFLOW_CONN_INTERCOM_DEFAULT='\(.*\)'$/\1/p" "$EMULATOR_OUT" | head -n 1)
-    [[ -n $conn_json ]] && break
+while [[ -z $ready ]]; do
+    # --port 0 lets the OS pick a free port; the emulator's first stdout line is a JSON "ready" record.
+    ready=$(grep -m 1 '"event": "ready"' "$EMULATOR_OUT" 2>/dev/null || true)
+    [[ -n $ready ]] && break
     if ! kill -0 "$emulator_pid" 2>/dev/null || ((SECONDS >= deadline)); then
-        echo "ui: the emulator did not start; its output ($EMULATOR_OUT):" >&2
-        cat "$EMULATOR_OUT" >&2
+        echo "ui: the emulator did not start; its output ($EMULATOR_OUT*):" >&2
+        cat "$EMULATOR_OUT" "$EMULATOR_OUT.err" >&2
         exit 1
     fi
     sleep 0.2
 done
-emulator_url=$(sed -n 's/^Intercom emulator listening on \(http[^ ]*\).*/\1/p' "$EMULATOR_OUT" | head -n 1)
+ready_field() { python -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$ready" "$1"; }
+emulator_url=$(ready_field url)
+emulator_token=$(ready_field token)
 echo "    emulator at $emulator_url"
-# Also store the emulator's port in the connection's (hidden) Port field. Airflow 3.3.2's UI tests a
-# saved connection by sending `port: Number(port)`, i.e. 0 for an unset port, and the API then
-# refuses with 400 "The host or port to test differs from the stored connection" (apache/airflow
-# #73298). The hook only uses Port when the host has none, so this changes nothing else.
+# Store the port too, as the connection form asks: Airflow 3.3.2's connection list tests a saved
+# connection by sending `port: Number(port)`, i.e. 0 for an unset port, and the API then refuses
+# with 400 "The host or port to test differs from the stored connection".
 conn_json=$(python -c 'import json, sys, urllib.parse
-conn = json.loads(sys.argv[1])
+conn = json.loads(json.loads(sys.argv[1])["conn_json"])
 conn["port"] = urllib.parse.urlsplit(conn["host"]).port
-print(json.dumps(conn))' "$conn_json")
+print(json.dumps(conn))' "$ready")
 
 # setup STEP CMD...: run an Airflow CLI step quietly; on failure show its output and stop.
 setup() {
@@ -178,10 +181,23 @@ cat <<EOF
 
   Airflow is up:      $BASE_URL
   Log in as:          admin / $password
-  Connection:         intercom_default -> $emulator_url (Admin > Connections; Test works)
-  Example DAGs:       example_intercom_mark_read, example_intercom_bulk_nightly,
-                      example_intercom_bulk_from_upstream (new DAGs start paused: unpause, or trigger one)
+  Connection:         intercom_default -> $emulator_url (Admin > Connections; press Test)
+  Example DAGs:       example_intercom_mark_read, example_intercom_bulk_nightly (progress lines
+                      in its Logs, about every 10 s), example_intercom_bulk_from_upstream,
+                      example_intercom_bulk_update (new DAGs start paused: unpause, or trigger one)
+  Where to look:      XCom under Browse/Storage > XCom or the task's XCom tab; "View in Intercom"
+                      on a mark_read task's Details tab; progress in the task's Logs
   Logs:               $AIRFLOW_LOG
+
+  Create your own connection to the emulator in the form (Admin > Connections > +):
+    Connection Id:    intercom_mine
+    Connection Type:  Intercom
+    Access token:     $emulator_token
+    Base URL:         $emulator_url
+    Port:             ${emulator_url##*:}
+  Save, then press Test on its row in the connection list (Airflow 3.3.2 tests from the list
+  only, and needs the stored Port). From a shell, this always works:
+    AIRFLOW_HOME=$UI_HOME $VENV/bin/airflow connections test intercom_mine
 
   Press Ctrl+C to stop Airflow and the emulator.
 EOF

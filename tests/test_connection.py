@@ -6,8 +6,15 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_intercom.connection import IntercomConnectionSettings
+from airflow_provider_intercom.client.facts import API_VERSIONS, DEFAULT_API_VERSION
+from airflow_provider_intercom.connection import (
+    IntercomConnectionSettings,
+    provider_connection_type,
+    ui_field_behaviour,
+)
 from airflow_provider_intercom.exceptions import IntercomConfigError
+from airflow_provider_intercom.hooks.intercom import IntercomHook
+from airflow_provider_intercom.testing.emulator import IntercomEmulator
 
 
 def settings(
@@ -19,6 +26,12 @@ def settings(
     )
     settings.warnings = warnings  # type: ignore[attr-defined]
     return result
+
+
+def warnings_of(**fields: Any) -> list[str]:
+    """The warnings ``settings(**fields)`` gave."""
+    settings(**fields)
+    return list(settings.warnings)  # type: ignore[attr-defined]
 
 
 def test_defaults() -> None:
@@ -53,7 +66,10 @@ def test_host_overrides_region_with_a_warning() -> None:
     s = settings(host="https://proxy.example.com/intercom/", region="eu")
     assert s.base_url == "https://proxy.example.com/intercom"
     assert s.region == "eu"
-    assert any("Host wins" in w for w in settings.warnings)  # type: ignore[attr-defined]
+    assert settings.warnings == [  # type: ignore[attr-defined]
+        "Intercom connection 'intercom_x' sets both Host (https://proxy.example.com/intercom) and extra 'region' "
+        "(eu); Host wins. Remove one of them."
+    ]
 
 
 def test_schemeless_host_and_port_from_a_uri_connection() -> None:
@@ -61,6 +77,44 @@ def test_schemeless_host_and_port_from_a_uri_connection() -> None:
     assert settings(host="127.0.0.1", port=8089).base_url == "https://127.0.0.1:8089"
     assert settings(host="http://localhost:8089").base_url == "http://localhost:8089"
     assert settings(host="http://[::1]:8089").base_url == "http://[::1]:8089"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        # The form asks for port 443 (Airflow 3.3.2's Test button needs a stored port): adds nothing.
+        ("https://api.eu.intercom.io", 443, "https://api.eu.intercom.io"),
+        ("api.eu.intercom.io", 443, "https://api.eu.intercom.io"),
+        ("http://localhost", 80, "http://localhost"),
+        ("https://proxy.example.com/intercom", 8443, "https://proxy.example.com:8443/intercom"),
+        ("http://localhost", 443, "http://localhost:443"),
+        ("http://127.0.0.1", 8089, "http://127.0.0.1:8089"),
+        # A port in the Host wins over the Port field.
+        ("http://127.0.0.1:8089", 443, "http://127.0.0.1:8089"),
+        ("https://proxy.example.com", 0, "https://proxy.example.com"),
+        ("https://proxy.example.com", None, "https://proxy.example.com"),
+        # Without a Host the region's host is used as it is.
+        (None, 8443, "https://api.intercom.io"),
+    ],
+)
+def test_the_port_field(host: str | None, port: int | None, url: str) -> None:
+    assert settings(host=host, port=port).base_url == url
+
+
+def test_the_port_is_no_longer_hidden_in_the_form() -> None:
+    behaviour = ui_field_behaviour()
+    assert "port" not in behaviour["hidden_fields"]
+    assert set(behaviour["hidden_fields"]) == {"login", "schema"}
+    assert behaviour["placeholders"]["port"] == "443"
+    assert "443" in behaviour["relabeling"]["port"]
+    assert behaviour["relabeling"]["password"] == "Access token"
+    # The same layout for every Airflow: the declarative form of >= 3.2 and the classmethods before.
+    declared = provider_connection_type()["ui-field-behaviour"]
+    assert declared == {
+        "hidden-fields": behaviour["hidden_fields"],
+        "relabeling": behaviour["relabeling"],
+        "placeholders": behaviour["placeholders"],
+    }
 
 
 def test_string_extras_are_converted() -> None:
@@ -71,14 +125,17 @@ def test_string_extras_are_converted() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"password": None}, "has no access token"),
+        ({"password": None}, "has no access token. Put the token in the connection's 'Access token' field"),
         ({"password": "   "}, "has no access token"),
         ({"region": "mars"}, "unknown extra 'region' 'mars'. Use one of: us, eu, au"),
         ({"timeout": "soon"}, "non-numeric extra 'timeout'"),
         ({"timeout": -1}, "positive number of seconds"),
         ({"timeout": 0}, "positive number of seconds"),
         ({"timeout": True}, "non-numeric extra 'timeout'"),
-        ({"api_version": "v2"}, "malformed extra 'api_version'"),
+        ({"api_version": "v2"}, "has an unknown extra 'api_version' 'v2'. Intercom accepts 1.0, 1.1"),
+        ({"api_version": "9.99"}, "unknown extra 'api_version' '9.99'"),
+        ({"api_version": "2.17"}, "unknown extra 'api_version' '2.17'"),
+        ({"api_version": "unstable"}, "Unstable; use '2.16' (quoted, so JSON keeps it a string)"),
         ({"api_version": 2.16}, None),
         ({"max_retries": "-1"}, "whole number from 0 to 20"),
         ({"max_retries": 99}, "whole number from 0 to 20"),
@@ -117,7 +174,10 @@ def test_a_token_with_inner_whitespace_or_non_ascii_is_refused_without_echoing_i
     [
         ("https://api.eu.intercom.io", None, "eu", False),
         ("https://api.au.intercom.io", "au", "au", False),
-        ("https://api.eu.intercom.io", "us", "eu", True),
+        # The form saves every extra at its default: a default region is no choice to warn about.
+        ("https://api.eu.intercom.io", "us", "eu", False),
+        ("https://proxy.example.com", "us", "us", False),
+        ("https://api.eu.intercom.io", "au", "eu", True),
         ("https://proxy.example.com", "au", "au", True),
         ("https://proxy.example.com", None, "us", False),
     ],
@@ -128,3 +188,25 @@ def test_a_regional_host_sets_the_region(host: str, region: str | None, expected
     assert s.region == expected
     assert s.app_base_url == f"https://app{'' if expected == 'us' else '.' + expected}.intercom.com"
     assert bool(settings.warnings) is warns  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("version", API_VERSIONS)
+def test_every_documented_api_version_is_accepted(version: str) -> None:
+    assert settings(api_version=f" {version} ").api_version == version
+
+
+def test_an_empty_api_version_means_the_default() -> None:
+    assert settings(api_version="").api_version == DEFAULT_API_VERSION
+
+
+def test_an_unknown_api_version_is_refused_before_any_request(
+    intercom_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_V", intercom_emulator.airflow_conn_json(api_version="9.99"))
+    with pytest.raises(IntercomConfigError) as info:
+        IntercomHook("intercom_v").mark_conversation_read("3")
+    assert str(info.value).startswith("Intercom connection 'intercom_v' has an unknown extra 'api_version' '9.99'.")
+    ok, message = IntercomHook("intercom_v").test_connection()
+    assert not ok
+    assert message.startswith("This Intercom connection has an unknown extra 'api_version' '9.99'.")
+    assert intercom_emulator.requests == []

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_intercom.exceptions import IntercomError
+from airflow_provider_intercom.exceptions import IntercomError, IntercomPermanentError
 from airflow_provider_intercom.hooks.intercom import IntercomHook
 from airflow_provider_intercom.operators.intercom import (
     IntercomMarkConversationReadOperator,
@@ -19,16 +18,20 @@ from airflow_provider_intercom.operators.intercom import (
 )
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.dagrun import run_dag
+from tests.helpers.fixtures import FAST_RETRIES, FakeTaskInstance
 from tests.hooks.test_fault_matrix import MATRIX, PATH
 
 TOKEN = "fake-known-token-Zq7XwP3vLk9"
 
+# One-second rate-limit windows: a 429 waits for the window to end, and no test needs to wait ten.
+pytestmark = pytest.mark.intercom_emulator(conversations=20, token=TOKEN, window=1)
+
 
 @pytest.fixture
-def secret_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[IntercomEmulator]:
-    with IntercomEmulator(conversations=20, token=TOKEN) as emu:
-        monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_DEFAULT", emu.airflow_conn_json(timeout=0.3, max_retries=1))
-        yield emu
+def secret_emulator(intercom_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch) -> IntercomEmulator:
+    """The shared emulator, with TOKEN, and a default connection that gives up quickly."""
+    monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_DEFAULT", intercom_emulator.airflow_conn_json(timeout=0.3, max_retries=1))
+    return intercom_emulator
 
 
 def _everything(error: BaseException | None, *objects: Any) -> str:
@@ -39,15 +42,26 @@ def _everything(error: BaseException | None, *objects: Any) -> str:
     return "\n".join(parts)
 
 
-def test_the_token_is_registered_with_the_secrets_masker(
-    secret_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_no_fault_seen_through_the_hook_or_client_leaks_the_token(
+    name: str, secret_emulator: IntercomEmulator, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    import airflow_provider_intercom.hooks.intercom as hook_module
-
-    masked: list[Any] = []
-    monkeypatch.setattr(hook_module, "mask_secret", lambda secret, *a, **k: masked.append(secret))
-    IntercomHook().settings  # noqa: B018 - reading the settings is what registers the token
-    assert TOKEN in masked
+    row = MATRIX[name]
+    secret_emulator.inject(row.fault, path=PATH, **{**row.inject, "times": None})
+    caplog.set_level(logging.DEBUG)
+    hook = IntercomHook(retry_policy=FAST_RETRIES)  # the default connection, without minutes of 429 waits
+    seen: list[str] = []
+    for call in (lambda: hook.mark_conversation_read("3"), hook.test_connection, hook.get_app_id_code):
+        error: BaseException | None = None
+        try:
+            seen.append(repr(call()))
+        except IntercomError as err:
+            error = err
+        seen.append(_everything(error, hook, hook.settings, hook.client))
+    out, err = capfd.readouterr()
+    seen += [caplog.text, out, err]
+    assert secret_emulator.requests  # the faults were really met
+    assert TOKEN not in "\n".join(seen)
 
 
 @pytest.mark.parametrize("name", list(MATRIX))
@@ -60,22 +74,18 @@ def test_no_fault_leaks_the_token(
     single = IntercomMarkConversationReadOperator(task_id="single", conversation_id="3")
     bulk = IntercomMarkConversationsReadOperator(task_id="bulk", conversation_ids=["3", "4"], rate_limit_budget=1)
     seen: list[str] = []
-    pushed: dict[str, Any] = {}
-
-    class TI:
-        def xcom_push(self, key: str, value: Any) -> None:
-            pushed[key] = value
+    ti = FakeTaskInstance()
 
     for op in (single, bulk):
         error: BaseException | None = None
         try:
-            result = op.execute({"ti": TI()})  # type: ignore[arg-type]
+            result = op.execute({"ti": ti})  # type: ignore[arg-type]
             seen.append(repr(result))
-        except IntercomError as err:
+        except (IntercomError, IntercomPermanentError) as err:
             error = err
         seen.append(_everything(error, op, IntercomHook()))
         seen.append(repr({field: getattr(op, field) for field in op.template_fields}))
-    seen.append(repr(pushed))
+    seen.append(repr(ti.pushed))
     out, err = capfd.readouterr()
     seen += [caplog.text, out, err]
     assert TOKEN not in "\n".join(seen)

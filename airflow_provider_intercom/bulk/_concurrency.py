@@ -34,7 +34,7 @@ def target_concurrency(
     """Requests to keep in flight now.
 
     Starts slow: one probe until an answer has come back (a bad token or a plan restriction then
-    costs one request, not a burst), then at most twice the successes so far, so that
+    costs one request, not a burst), then at most :data:`RAMP` times the successes so far, so that
     concurrency grows over a few round trips to ``rate x latency x HEADROOM``.
 
     :param rate: calls per second the budget allows (the window's limit over its length, or the
@@ -51,15 +51,18 @@ def target_concurrency(
     return max(1, min(wanted, RAMP * answered_ok, cap))
 
 
-def allowed_rate(limit: int | None, max_requests_per_minute: float | None) -> float | None:
+def allowed_rate(
+    limit: int | None, max_requests_per_minute: float | None, window: float = RATE_LIMIT_WINDOW_SECONDS
+) -> float | None:
     """Calls per second the engine aims at: the app's limit, or the user's lower ceiling.
 
     :param limit: ``X-RateLimit-Limit`` (calls per window), if heard.
     :param max_requests_per_minute: the user's ceiling, if any.
+    :param window: the window's length in seconds (Intercom's, unless answers showed it shorter).
     """
     rates = []
-    if limit is not None and limit > 0:
-        rates.append(limit / RATE_LIMIT_WINDOW_SECONDS)
+    if limit is not None and limit > 0 and window > 0:
+        rates.append(limit / window)
     if max_requests_per_minute:
         rates.append(max_requests_per_minute / 60.0)
     return min(rates) if rates else None

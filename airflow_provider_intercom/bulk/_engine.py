@@ -187,7 +187,7 @@ class AsyncBulkEngine:
                 await self._waker.wait(min(until, _MAX_IDLE))
                 continue
             target = target_concurrency(
-                rate=allowed_rate(self.state.limit, self._options.max_requests_per_minute),
+                rate=allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window),
                 latency=self.latency.mean,
                 answered_ok=self.answered_ok,
                 cap=self._cap,
@@ -204,8 +204,8 @@ class AsyncBulkEngine:
             else:
                 assert upcoming is not None
                 job, upcoming = upcoming, None
-            self.state.on_send(self._wall_clock())
-            task = asyncio.ensure_future(self._attempt(job, ids[job.index], body, transport))
+            seq = self.state.on_send(self._wall_clock())
+            task = asyncio.ensure_future(self._attempt(job, seq, ids[job.index], body, transport))
             self._tasks.add(task)
             task.add_done_callback(self._task_done)
         if self.bug is not None:
@@ -217,8 +217,10 @@ class AsyncBulkEngine:
             # A bug, not an Intercom error: it must fail the task, not vanish with the task object.
             self.bug = self.bug or task.exception()
             self.stop()
+        # The dispatcher ends the run once no task is left: tell it now, not at its next timeout.
+        self._waker.wake()
 
-    async def _attempt(self, job: _Job, cid: str, body: bytes, transport: AiohttpTransport) -> None:
+    async def _attempt(self, job: _Job, seq: int, cid: str, body: bytes, transport: AiohttpTransport) -> None:
         info = self._client.request_info("PUT", f"/conversations/{cid}")
         started = self._clock()
         job = job if job.first_sent is not None else replace(job, first_sent=started)
@@ -228,12 +230,12 @@ class AsyncBulkEngine:
         try:
             status, headers, content = await transport.send(info, body=body)
             self.latency.observe(self._clock() - started)
-            self.state.on_answer(headers, status)
+            self.state.on_answer(headers, status, seq)
             answered = True
             conversation = parse_response(status, headers, content, info)
         except IntercomError as err:
             if not answered:
-                self.state.on_answer(headers, status)
+                self.state.on_answer(headers, status, seq)
                 answered = True
             self._failed(job, cid, err)
         except asyncio.CancelledError:
@@ -247,7 +249,7 @@ class AsyncBulkEngine:
             self.finished += 1
         finally:
             if not answered:
-                self.state.on_answer(None, None)
+                self.state.on_answer(None, None, seq)
             self._waker.wake()
 
     def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:

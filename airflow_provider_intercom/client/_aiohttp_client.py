@@ -46,6 +46,9 @@ class AiohttpTransport:
             cookie_jar=aiohttp.DummyCookieJar(),
             raise_for_status=False,
         )
+        # aiohttp resends an idempotent request once, unseen, when a kept-alive connection breaks.
+        # Retrying is the engine's job: by its policy, and counted against the rate limit.
+        self._session._retry_connection = False
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -259,15 +259,14 @@ class IntercomClient:
         if self.stop_event is not None and self.stop_event.is_set():
             raise IntercomCancelledError("The task was stopped; no further request is sent.")
         limiter = self.rate_limiter
-        if limiter is not None:
-            limiter.acquire(self.stop_event)
+        seq = limiter.acquire(self.stop_event) if limiter is not None else None
         headers: Mapping[str, str] | None = None
         status: int | None = None
         try:
             status, headers, content = self._transport.send(info, json=json, params=params)
         finally:
             if limiter is not None:
-                limiter.release(headers, status)
+                limiter.release(headers, status, seq)
         return parse_response(status, headers, content, info)
 
     # -- API methods -------------------------------------------------------------------------

@@ -109,8 +109,14 @@ class RequestsTransport:
         import requests
 
         try:
+            # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify=False.
             response = self.session.request(
-                request.method, request.base_url + request.path, json=json, params=params, timeout=self._timeout
+                request.method,
+                request.base_url + request.path,
+                json=json,
+                params=params,
+                timeout=self._timeout,
+                verify=self._verify_ssl,
             )
             return response.status_code, response.headers, response.content
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:

@@ -121,6 +121,20 @@ class RateLimitState:
         self.reset_at: float | None = None
         self.in_flight = 0
         self.last_send_at: float | None = None
+        #: Sends so far, and how many had been sent when the request whose answer set
+        #: ``remaining`` went out: only the sends after it are missing from ``remaining``.
+        #: (Intercom counts a request when it arrives, so a request still awaiting its answer
+        #: has usually been counted already; charging every request in flight against the budget
+        #: would leave rate x latency of each window unused.)
+        self.sends = 0
+        self._anchor = 0
+        #: The window's length in seconds: Intercom's, or less once two answers' resets were
+        #: heard closer together (windows are back to back; a test server may use shorter ones).
+        self.window = float(RATE_LIMIT_WINDOW_SECONDS)
+        #: The latest reset any answer reported (``reset_at`` may be a projection beyond it), and
+        #: the latest one a non-429 answer reported (a 429 may name another instant).
+        self._heard_reset_at: float | None = None
+        self._window_reset_at: float | None = None
         #: Requests answered (or failed) so far, and how many of those were 429s.
         self.sent = 0
         self.rate_limited = 0
@@ -131,32 +145,44 @@ class RateLimitState:
         :param now: the current time in UNIX seconds.
         """
         if self.reset_at is not None:
-            projected = next_window(now=now, reset_at=self.reset_at, limit=self.limit)
+            projected = next_window(now=now, reset_at=self.reset_at, limit=self.limit, window=self.window)
             if projected is not None:
                 self.reset_at, self.remaining = projected
+                self._anchor = self.sends
         return rate_limit_send_delay(
             now=now,
             remaining=self.remaining,
             reset_at=self.reset_at,
-            in_flight=self.in_flight,
+            in_flight=self.unaccounted,
             last_send_at=self.last_send_at,
             min_interval=self.min_interval,
         )
 
-    def on_send(self, now: float) -> None:
-        """Count a request as in flight.
+    @property
+    def unaccounted(self) -> int:
+        """Requests sent after the one whose answer set ``remaining``: not yet counted in it."""
+        return self.sends - self._anchor
+
+    def on_send(self, now: float) -> int:
+        """Count a request as in flight; return its sequence number for :meth:`on_answer`.
 
         :param now: when it was sent, in UNIX seconds.
         """
         self.in_flight += 1
+        self.sends += 1
         self.last_send_at = now
+        return self.sends
 
-    def on_answer(self, headers: Mapping[str, str] | None, status: int | None) -> None:
+    def on_answer(self, headers: Mapping[str, str] | None, status: int | None, seq: int | None = None) -> None:
         """Record the answer to a sent request.
 
         :param headers: the response headers, or None when no response came back.
         :param status: the response status, or None when no response came back.
+        :param seq: what :meth:`on_send` returned for the request; None counts every request in
+            flight as unaccounted (the cautious reading).
         """
+        if seq is None:
+            seq = self.sends - self.in_flight + 1
         self.in_flight = max(0, self.in_flight - 1)
         self.sent += 1
         if status == 429:
@@ -174,11 +200,23 @@ class RateLimitState:
             remaining = 0.0
         if remaining is None or reset_at is None:
             return
-        if self.reset_at is None or reset_at > self.reset_at:
-            self.reset_at, self.remaining = reset_at, int(remaining)
-        elif reset_at == self.reset_at:
-            # Answers arrive out of order; within one window the budget only shrinks.
-            self.remaining = min(self.remaining if self.remaining is not None else int(remaining), int(remaining))
+        if status != 429:
+            last = self._window_reset_at
+            if last is not None and reset_at > last:
+                self.window = min(self.window, reset_at - last)
+            if last is None or reset_at > last:
+                self._window_reset_at = reset_at
+        heard = self._heard_reset_at
+        newer = heard is None or reset_at > heard
+        if newer:
+            self._heard_reset_at = reset_at
+        if self.reset_at is None or reset_at > self.reset_at or newer:
+            # A window later than any heard before replaces the budget, even when it ends before
+            # a projected one (next_window's guess): what Intercom says wins over the guess.
+            self.reset_at, self.remaining, self._anchor = reset_at, int(remaining), seq
+        elif reset_at == self.reset_at and (seq > self._anchor or status == 429):
+            # Answers arrive out of order: the freshest figure is the answer to the latest send.
+            self.remaining, self._anchor = int(remaining), max(self._anchor, seq)
         # An answer from an earlier window says nothing about this one.
 
     def window_left(self, now: float) -> int | None:
@@ -188,7 +226,7 @@ class RateLimitState:
         """
         if self.remaining is None or self.reset_at is None or now >= self.reset_at:
             return None
-        return max(self.remaining - self.in_flight, 0)
+        return max(self.remaining - self.unaccounted, 0)
 
 
 class AdaptiveRateLimiter:
@@ -219,8 +257,8 @@ class AdaptiveRateLimiter:
         """How many answers were 429s."""
         return self.state.rate_limited
 
-    def acquire(self, stop_event: threading.Event | None = None) -> None:
-        """Block until a request may be sent, then count it as in flight.
+    def acquire(self, stop_event: threading.Event | None = None) -> int:
+        """Block until a request may be sent, then count it as in flight; return its number.
 
         :param stop_event: when set, give up waiting.
         :raises IntercomCancelledError: if ``stop_event`` was set.
@@ -232,17 +270,17 @@ class AdaptiveRateLimiter:
                 now = self._clock()
                 delay = self.state.send_delay(now)
                 if delay <= 0:
-                    self.state.on_send(now)
-                    return
+                    return self.state.on_send(now)
                 # Capped so that a stop request is noticed within a quarter second.
                 self._cond.wait(min(delay, 0.25))
 
-    def release(self, headers: Mapping[str, str] | None, status: int | None = None) -> None:
+    def release(self, headers: Mapping[str, str] | None, status: int | None = None, seq: int | None = None) -> None:
         """Record the answer to a request :meth:`acquire` let through.
 
         :param headers: the response headers, or None when no response came back.
         :param status: the response status, or None when no response came back.
+        :param seq: what :meth:`acquire` returned for the request.
         """
         with self._cond:
-            self.state.on_answer(headers, status)
+            self.state.on_answer(headers, status, seq)
             self._cond.notify_all()

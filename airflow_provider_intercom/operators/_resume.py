@@ -1,37 +1,196 @@
 """Durable bulk runs: where a retried task finds what the last try confirmed.
 
-PLACEHOLDER: resume is not implemented yet; every run starts over (updates are idempotent).
+On Airflow >= 3.3 the task context carries ``task_state_store`` (AIP-103): a sync key-value store
+scoped to the task instance, kept across tries. :func:`open_checkpoint` reads it once at the start
+of a try and decides whether to resume (:func:`airflow_provider_intercom.bulk._checkpoint.decide`);
+the returned :class:`Checkpoint` then records progress from the main thread. Encoding, fingerprints
+and the decision are pure functions in :mod:`airflow_provider_intercom.bulk._checkpoint`.
+``docs/resume.md`` describes the behaviour for users.
+
+``airflow.providers.common.compat`` offers ``ResumableJobMixin`` (one external job id, submit then
+poll), which does not fit a run over many ids, so the store is used directly, through the context.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Protocol
 
 from airflow_provider_intercom._compat import Context
+from airflow_provider_intercom.bulk import _checkpoint as ck
+
+__all__ = ["META_KEY", "Checkpoint", "StateStore", "open_checkpoint"]
+
+#: The store key of the meta record; the parts live under ``META_KEY + "/..."``.
+META_KEY = "intercom_bulk"
+#: Retention of a tombstone, on a store that cannot delete keys.
+TOMBSTONE_RETENTION = timedelta(hours=1)
 
 
 class _Log(Protocol):
     def info(self, msg: Any, /, *args: Any) -> Any: ...
 
+    def warning(self, msg: Any, /, *args: Any) -> Any: ...
+
+
+class StateStore(Protocol):
+    """What is used of Airflow's ``TaskStateStoreAccessor`` (``delete`` is optional)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def set(self, key: str, value: Any, *, retention: timedelta | None = None) -> None: ...
+
+
+def _ids_key(index: int) -> str:
+    return f"{META_KEY}/ids/{index}"
+
+
+def _done_key(generation: int, index: int) -> str:
+    return f"{META_KEY}/done/{generation}/{index}"
+
+
+def _part_keys(meta: Mapping[str, Any]) -> list[str]:
+    """Every key a meta record points at, for deletion."""
+    keys: list[str] = []
+    ids, done = meta.get("ids"), meta.get("done")
+    if isinstance(ids, dict) and isinstance(ids.get("parts"), int):
+        keys += [_ids_key(i) for i in range(ids["parts"])]
+    if isinstance(done, dict) and isinstance(done.get("max_parts"), int):
+        # Both generations: the one not in use holds the record before the last.
+        keys += [_done_key(gen, i) for gen in (0, 1) for i in range(done["max_parts"])]
+    return keys
+
 
 class Checkpoint:
-    """What a bulk run reads and writes of its progress; this one keeps nothing."""
+    """What a bulk run reads and writes of its progress. The base class keeps nothing.
 
-    ids: list[str] | None = None
+    :param store: the task state store, or None to keep nothing.
+    :param fingerprint: :func:`~airflow_provider_intercom.bulk._checkpoint.fingerprint` of the input.
+    :param ids: the ids of the run, if known (given, or read back from the checkpoint).
+    :param done: indexes confirmed by an earlier try.
+    :param meta: the meta record in the store that this run continues, if any.
+    :param log: where warnings about the store go.
+    """
+
+    def __init__(
+        self,
+        store: StateStore | None = None,
+        *,
+        fingerprint: str = "",
+        ids: list[str] | None = None,
+        done: frozenset[int] = frozenset(),
+        meta: dict[str, Any] | None = None,
+        log: _Log | None = None,
+    ) -> None:
+        self._store = store
+        self._fingerprint = fingerprint
+        #: The ids of a search-driven run read back from the checkpoint; None when unknown.
+        self.ids = ids
+        self._done = done
+        self._meta = meta
+        self._log = log
+        self._last: bytes | None = None
+        #: How many values this checkpoint wrote to the store (for tests and bounded-rate checks).
+        self.writes = 0
 
     def record_ids(self, ids: Sequence[str]) -> None:
-        """Remember the ids a search resolved to, so that a retry does not search again."""
+        """Remember the ids a search resolved to, at once, so that a retry does not search again.
+
+        :param ids: the validated ids of the search.
+        """
+        self.ids = list(ids)
+        if self._store is None:
+            return
+        text = ck.encode_ids(self.ids)
+        parts = ck.split_parts(text)
+        meta: dict[str, Any] = {
+            "format": ck.FORMAT,
+            "fingerprint": self._fingerprint,
+            "total": len(self.ids),
+            "ids": {"parts": len(parts), "sha256": ck.digest(text)},
+            "done": None,
+        }
+        self._write([*((_ids_key(i), part) for i, part in enumerate(parts)), (META_KEY, meta)])
+        self._meta = meta
 
     def done(self, total: int) -> frozenset[int]:
-        """Indexes an earlier try confirmed."""
-        return frozenset()
+        """Indexes an earlier try confirmed.
+
+        :param total: how many ids the run has (checked against the record).
+        """
+        return self._done if all(index < total for index in self._done) else frozenset()
 
     def save(self, confirmed: bytes) -> None:
-        """Record the confirmed ids (one byte per id)."""
+        """Record the confirmed ids (one byte per id); nothing is written when nothing changed.
+
+        :param confirmed: one byte per id, non-zero once Intercom confirmed it.
+        """
+        if self._store is None or confirmed == self._last:
+            return
+        if self._last is None and not any(confirmed) and self._meta is None:
+            self._last = confirmed
+            return  # nothing done yet and nothing stored: an empty record tells a retry nothing
+        text = ck.encode_bitmap(confirmed)
+        parts = ck.split_parts(text)
+        previous = (self._meta or {}).get("done")
+        generation = 1 - previous["gen"] if isinstance(previous, dict) and previous.get("gen") in (0, 1) else 0
+        meta = dict(self._meta or {"format": ck.FORMAT, "fingerprint": self._fingerprint, "ids": None})
+        meta["total"] = len(confirmed)
+        meta["done"] = {
+            "gen": generation,
+            "parts": len(parts),
+            "sha256": ck.digest(text),
+            "count": sum(1 for byte in confirmed if byte),
+            "max_parts": max(len(parts), previous.get("max_parts", 1) if isinstance(previous, dict) else 1),
+        }
+        if self._write([*((_done_key(generation, i), part) for i, part in enumerate(parts)), (META_KEY, meta)]):
+            self._meta = meta
+            self._last = confirmed
 
     def clear(self) -> None:
-        """Forget the checkpoint: the run succeeded."""
+        """Forget the checkpoint: the run succeeded, and a later run must send everything again."""
+        if self._store is None:
+            return
+        forget(self._store, self._meta, self._log)
+        self._meta = None
+
+    def _write(self, items: Sequence[tuple[str, Any]]) -> bool:
+        assert self._store is not None
+        try:
+            for key, value in items:
+                self._store.set(key, value)
+                self.writes += 1
+        except Exception as err:  # noqa: BLE001 - a lost checkpoint only costs re-sends
+            if self._log is not None:
+                self._log.warning("Could not write the resume checkpoint (a retry may re-send more): %s", err)
+            return False
+        return True
+
+
+def forget(store: StateStore, meta: Mapping[str, Any] | None, log: _Log | None) -> None:
+    """Delete a checkpoint (the meta first, so nothing resumes from a half-deleted one).
+
+    On a store without ``delete``, the meta is overwritten with a short-lived tombstone instead.
+
+    :param store: the task state store.
+    :param meta: the stored meta record, whose parts are deleted too; None deletes the meta only.
+    :param log: where a failure is reported.
+    """
+    delete = getattr(store, "delete", None)
+    try:
+        if delete is None:
+            store.set(META_KEY, {"format": ck.FORMAT, "complete": True}, retention=TOMBSTONE_RETENTION)
+            return
+        delete(META_KEY)
+        for key in _part_keys(meta or {}):
+            delete(key)
+    except Exception as err:  # noqa: BLE001
+        if log is not None:
+            log.warning("Could not delete the resume checkpoint: %s", err)
+        with contextlib.suppress(Exception):
+            store.set(META_KEY, {"format": ck.FORMAT, "complete": True}, retention=TOMBSTONE_RETENTION)
 
 
 def open_checkpoint(
@@ -43,13 +202,77 @@ def open_checkpoint(
     body: Mapping[str, Any],
     log: _Log,
 ) -> Checkpoint:
-    """The checkpoint of this task's run.
+    """The checkpoint of this task's run: resumed from an earlier try when that is safe.
+
+    Logs one line when a try resumes, starts over from a checkpoint it cannot use, or cannot
+    resume at all (Airflow < 3.3).
 
     :param context: the Airflow task context.
-    :param enabled: the operator's ``resume``.
+    :param enabled: the operator's ``resume``; False also discards a stored checkpoint.
     :param ids: the given ids, or None for a search-driven run.
     :param query: the search query of a search-driven run.
     :param body: the update body.
     :param log: where to say whether the run resumes.
     """
-    return Checkpoint()
+    store: StateStore | None = context.get("task_state_store")  # type: ignore[assignment]
+    if store is None:
+        if enabled:
+            log.info(
+                "Resume is unavailable: it needs Airflow 3.3+ (no task_state_store in the task context); "
+                "a retry re-sends every id, which is safe because updates are idempotent."
+            )
+        return Checkpoint()
+    try:
+        meta = store.get(META_KEY)
+    except Exception as err:  # noqa: BLE001 - an unreadable store means starting over
+        log.warning("Starting over: the resume checkpoint could not be read (%s).", err)
+        return Checkpoint(store, fingerprint=ck.fingerprint(ids, query, body), log=log) if enabled else Checkpoint()
+    if not enabled:
+        if meta is not None:
+            forget(store, meta if isinstance(meta, dict) else None, log)
+            log.info("resume=False: discarded the stored checkpoint; every id is sent.")
+        return Checkpoint()
+    fingerprint = ck.fingerprint(ids, query, body)
+    ti = context.get("ti")
+    try_number = int(getattr(ti, "try_number", 1) or 1)
+    decision = ck.decide(meta, fingerprint, try_number)
+    if decision.resume:
+        try:
+            return _resume(store, meta, fingerprint, ids, log)
+        except Exception as err:  # noqa: BLE001 - undecodable, inconsistent or unreadable: send again
+            decision = ck.Decision(False, f"the checkpoint is inconsistent or unreadable ({err!r})")
+    if meta is not None:
+        forget(store, meta if isinstance(meta, dict) else None, log)
+    if decision.reason:
+        log.info("Try %d starts over: %s; every id is sent.", try_number, decision.reason)
+    return Checkpoint(store, fingerprint=fingerprint, log=log)
+
+
+def _resume(
+    store: StateStore, meta: dict[str, Any], fingerprint: str, ids: Sequence[str] | None, log: _Log
+) -> Checkpoint:
+    """Read back the ids (search runs) and the done record that ``meta`` points at."""
+    total: int = meta["total"]
+    found = list(ids) if ids is not None else None
+    if found is None:
+        stored_ids = meta.get("ids")
+        if not isinstance(stored_ids, dict):
+            raise ck.CheckpointError("a search-driven checkpoint without its ids")
+        text = ck.join_parts([store.get(_ids_key(i)) for i in range(int(stored_ids["parts"]))], stored_ids["sha256"])
+        found = ck.decode_ids(text, total)
+    elif len(found) != total:
+        raise ck.CheckpointError(f"{total} ids in the checkpoint, {len(found)} given")
+    done_meta = meta.get("done")
+    done: frozenset[int] = frozenset()
+    if isinstance(done_meta, dict):
+        parts = [store.get(_done_key(done_meta["gen"], i)) for i in range(int(done_meta["parts"]))]
+        done = ck.decode_bitmap(ck.join_parts(parts, done_meta["sha256"]), total)
+        if len(done) != done_meta.get("count"):
+            raise ck.CheckpointError("the done count does not match the bitmap")
+    log.info(
+        "Resuming from the checkpoint of an earlier try: %d of %d conversations were done before, %d remain.",
+        len(done),
+        total,
+        total - len(done),
+    )
+    return Checkpoint(store, fingerprint=fingerprint, ids=found if ids is None else None, done=done, meta=meta, log=log)

@@ -37,9 +37,9 @@ class DagRunResult:
 
 def load_dag(dag_id: str) -> Any:
     """Parse the DAGs folder the way the scheduler would and return one DAG."""
-    if AIRFLOW_3:
-        from airflow.dag_processing.dagbag import DagBag
-    else:
+    try:
+        from airflow.dag_processing.dagbag import DagBag  # Airflow >= 3.2
+    except ImportError:  # Airflow 2.x to 3.1
         from airflow.models.dagbag import DagBag
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     assert not bag.import_errors, bag.import_errors

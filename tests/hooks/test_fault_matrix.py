@@ -1,9 +1,11 @@
 """The fault matrix: each row is a misbehaviour of Intercom, what the user must see, and exactly
-how many requests the emulator must have received. Everything goes over real loopback HTTP."""
+how many requests the emulator must have received. Everything goes over real loopback HTTP.
+
+Each row runs through the client, with its waits injected (recorded, never slept), and through
+the hook, with short real waits (the hook takes a retry policy, not a sleep)."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +22,7 @@ from airflow_provider_intercom.exceptions import (
     IntercomServerError,
 )
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
-from tests.helpers.fixtures import FAST_RETRIES, make_hook
+from tests.helpers.fixtures import FAST_RETRIES, Sleeps, make_client, make_hook
 
 ATTEMPTS = FAST_RETRIES.max_retries + 1
 PATH = "/conversations/3"
@@ -52,6 +54,7 @@ MATRIX: dict[str, Row] = {
         IntercomServerError,
         ("Intercom API 503 service_unavailable on PUT /conversations/3 (request_id=", f"after {ATTEMPTS} attempts"),
     ),
+    "429 of the workspace's shared budget, then ok": Row("workspace_rate_limit", {"times": 1}, 2),
     "connection reset, then ok": Row("reset", {"times": 1}, 2),
     "connection reset beyond the budget": Row(
         "reset", {"times": None}, ATTEMPTS, IntercomConnectionError, ("broke before a response arrived",)
@@ -64,6 +67,9 @@ MATRIX: dict[str, Row] = {
         IntercomConnectionError,
         ("no response from", "within 0.3s", "extra 'timeout'"),
         settings={"timeout": 0.3},
+    ),
+    "501 is not worth another try": Row(
+        "status", {"status": 501, "times": None}, 1, IntercomServerError, ("501", "server-side problem")
     ),
     "200 with malformed JSON": Row(
         "malformed_json",
@@ -112,76 +118,37 @@ MATRIX: dict[str, Row] = {
         },
         1,
         IntercomError,
-        ("400 parameter_invalid", "[field: read]"),
+        ("400 parameter_invalid", "[field: read]", "fix the value it names"),
+    ),
+    "409 is left to Airflow's retries": Row(
+        "status", {"status": 409, "code": "conflict", "message": "Try again", "times": None}, 1, IntercomError, ("409",)
     ),
 }
 
 
+@pytest.mark.parametrize("via", ["client", "hook"])
 @pytest.mark.parametrize("name", list(MATRIX))
-def test_fault_matrix_through_the_hook(name: str, emulator: IntercomEmulator) -> None:
+def test_fault_matrix(name: str, via: str, intercom_emulator: IntercomEmulator) -> None:
     row = MATRIX[name]
-    emulator.inject(row.fault, path=PATH, **row.inject)
-    hook = make_hook(emulator, **row.settings)
+    intercom_emulator.inject(row.fault, path=PATH, **row.inject)
+    sleeps = Sleeps()
+    if via == "client":
+        api: Any = make_client(intercom_emulator, retry_policy=FAST_RETRIES, sleep=sleeps, **row.settings)
+    else:
+        api = make_hook(intercom_emulator, **row.settings)
 
     if row.error is None:
-        conversation = hook.mark_conversation_read("3")
+        conversation = api.mark_conversation_read("3")
         assert conversation["read"] is True
-        assert emulator.get("3")["read"] is True
+        assert intercom_emulator.get("3")["read"] is True
     else:
         with pytest.raises(row.error) as info:
-            hook.mark_conversation_read("3")
+            api.mark_conversation_read("3")
         message = str(info.value)
         for fragment in row.says:
             assert fragment in message, message
-        assert emulator.token not in message
-    assert len([r for r in emulator.requests if r.path == PATH]) == row.requests
-
-
-def test_connection_refused_is_retried_then_clear() -> None:
-    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-
-    class Nowhere:
-        token = "fake-token"
-        url = f"http://127.0.0.1:{port}"
-
-    hook = make_hook(Nowhere)  # type: ignore[arg-type]
-    with pytest.raises(IntercomConnectionError) as info:
-        hook.get_me()
-    assert info.value.attempts == ATTEMPTS
-    assert info.value.sent is False
-    assert f"could not connect to http://127.0.0.1:{port}" in str(info.value)
-    assert "Check the connection's Host/region" in str(info.value)
-
-
-def test_the_time_budget_bounds_retries_as_well_as_attempts(emulator: IntercomEmulator) -> None:
-    from dataclasses import replace
-
-    # A 429 says "wait a minute" (capped at 5 s here); with 1 s of budget no wait may start.
-    policy = replace(FAST_RETRIES, max_retry_time=1.0, rate_limit_jitter=0.0, rate_limit_cap=5.0)
-    emulator.inject("rate_limit", path=PATH, times=None, reset_in=60)
-    with pytest.raises(IntercomRateLimitError):
-        make_hook(emulator, policy=policy).mark_conversation_read("3")
-    assert len(emulator.requests) == 1
-
-
-def test_non_idempotent_requests_are_not_retried_after_sending(emulator: IntercomEmulator) -> None:
-    emulator.inject("status", path="/me", status=503, times=None)
-    hook = make_hook(emulator)
-    with pytest.raises(IntercomServerError):
-        hook.request("GET", "/me", idempotent=False)
-    assert len(emulator.requests) == 1
-
-
-def test_429_waits_for_the_reset_header(emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dataclasses import replace
-
-    slept: list[float] = []
-    hook = make_hook(emulator, policy=replace(FAST_RETRIES, rate_limit_cap=5.0))
-    monkeypatch.setattr(hook, "_sleep", slept.append)
-    emulator.inject("rate_limit", path=PATH, times=1, reset_in=1.6)
-    hook.mark_conversation_read("3")
-    # The emulator rounds the reset up to a whole UNIX second, so the wait is in (0, 2.6] s plus jitter.
-    assert len(slept) == 1
-    assert 0.0 < slept[0] <= 2.6 + FAST_RETRIES.rate_limit_jitter
+        assert intercom_emulator.token not in message
+        assert info.value.attempts == row.requests
+    assert len([r for r in intercom_emulator.requests if r.path == PATH]) == row.requests
+    if via == "client":
+        assert len(sleeps) == row.requests - 1  # one wait before each retry, none after the last

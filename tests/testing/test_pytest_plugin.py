@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest_plugins = ["pytester"]
 
 USER_TESTS = """
 import json
+import os
+
 import os
 
 import pytest
@@ -83,3 +87,79 @@ def test_without_the_plugin_the_fixture_is_missing(pytester: pytest.Pytester) ->
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--markers")
     result.stdout.fnmatch_lines(["*@pytest.mark.intercom_emulator(**kwargs)*"])
+
+
+# ---------------------------------------------------------------- running a user's DAG
+
+USER_DAG = """
+import pendulum
+
+try:
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2.x
+    from airflow import DAG
+
+from airflow_provider_intercom.operators.intercom import IntercomMarkConversationReadOperator
+
+with DAG(
+    dag_id="mark_one_read",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    params={"conversation_id": "1"},
+):
+    IntercomMarkConversationReadOperator(task_id="mark_read", conversation_id="{{ params.conversation_id }}")
+"""
+
+# Exactly what docs/emulator.md shows; keep the two in step.
+USER_DAG_TEST = """
+from pathlib import Path
+
+DAG_FILE = Path(__file__).parent / "dags" / "mark_one_read.py"
+
+
+def test_my_dag_marks_the_conversation_read(intercom_airflow):
+    result = intercom_airflow.run_dag(DAG_FILE, conf={"conversation_id": "7"})
+
+    assert result.state == "success"
+    assert result.state_of("mark_read") == "success"
+    assert result.xcom("mark_read")["read"] is True
+    assert intercom_airflow.emulator.get("7")["read"] is True
+    assert [(r.method, r.path) for r in intercom_airflow.emulator.requests] == [("PUT", "/conversations/7")]
+"""
+
+
+def _fresh_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ini: str) -> None:
+    # A user's shell has none of the Airflow settings this project's own conftest makes.
+    for name in [n for n in os.environ if n.startswith("AIRFLOW")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(pytester.path))  # so a stray ~/airflow cannot be used either
+    (pytester.path / "dags").mkdir()
+    (pytester.path / "dags" / "mark_one_read.py").write_text(USER_DAG, encoding="utf-8")
+    pytester.makepyfile(test_my_dag=USER_DAG_TEST)
+    pytester.makeini(ini)
+
+
+@pytest.mark.dagrun
+@pytest.mark.parametrize(
+    ("ini", "args"),
+    [
+        ("[pytest]\nintercom_airflow = true\n", ()),
+        ("[pytest]\n", ("--intercom-airflow",)),
+    ],
+    ids=["ini option", "command-line flag"],
+)
+def test_users_dag_runs_against_the_emulator(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ini: str, args: tuple[str, ...]
+) -> None:
+    _fresh_project(pytester, monkeypatch, ini)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=600)
+    assert result.ret == 0, "\n".join(result.outlines[-60:] + result.errlines[-60:])
+    result.assert_outcomes(passed=1)
+    assert not list(pytester.path.glob("airflow*")), "nothing may be written into the project"
+
+
+def test_without_opting_in_the_fixture_says_how(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh_project(pytester, monkeypatch, "[pytest]\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*--intercom-airflow*intercom_airflow = true*"])

@@ -304,7 +304,7 @@ def encode_cursor(key: tuple[int, int], served: int) -> str:
     :param key: the last result's place in the order, ``(updated_at_ms, numeric id)``.
     :param served: how many results have been served so far, this page included.
     """
-    return base64.b64encode(json.dumps([key[0], key[1], served]).encode()).decode()
+    return base64.b64encode(json.dumps([key[0], key[1], served], separators=(",", ":")).encode()).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[tuple[int, int], int]:

@@ -1,0 +1,486 @@
+"""The bulk update operators: request bodies, checks before any request, stops, and real DAG runs.
+
+The engine itself is tested in tests/bulk; here is what the operators add: validation, the search,
+the summary as XCom, which failures Airflow may retry, and Airflow's stops (on_kill, timeouts).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from airflow_provider_intercom.exceptions import (
+    IntercomAuthError,
+    IntercomError,
+    IntercomForbiddenError,
+    IntercomPermanentError,
+    IntercomValidationError,
+)
+from airflow_provider_intercom.operators.bulk import (
+    IntercomMarkConversationsReadOperator,
+    IntercomUpdateConversationsOperator,
+)
+from airflow_provider_intercom.testing.emulator import IntercomEmulator
+from tests.helpers.dagrun import DagRunResult, run_dag
+from tests.helpers.emulator_log import peak_in_flight, put_ids, puts
+from tests.helpers.fixtures import FakeTaskInstance
+
+BULK_OPERATORS = (IntercomUpdateConversationsOperator, IntercomMarkConversationsReadOperator)
+
+
+def _ids(count: int, start: int = 1) -> list[str]:
+    return [str(i) for i in range(start, start + count)]
+
+
+def _execute(op: IntercomUpdateConversationsOperator, ti: FakeTaskInstance | None = None) -> dict[str, Any]:
+    return op.execute({"ti": ti or FakeTaskInstance()})  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fast_connection(intercom_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch) -> IntercomEmulator:
+    """``intercom_default`` on the emulator with one retry, so that failures are quick."""
+    monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_DEFAULT", intercom_emulator.airflow_conn_json(max_retries=1))
+    return intercom_emulator
+
+
+# -- Request bodies ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "body"),
+    [
+        ({"read": False}, {"read": False}),
+        ({"title": "Escalated"}, {"title": "Escalated"}),
+        ({"custom_attributes": {"batch": "b1", "seats": 3, "vip": False}}, {"custom_attributes": {"batch": "b1", "seats": 3, "vip": False}}),
+        ({"company_id": "6762f1"}, {"company_id": "6762f1"}),
+        ({"remove_company": True}, {"company_id": None}),
+        ({"read": True, "title": "Done", "company_id": "c-1"}, {"read": True, "title": "Done", "company_id": "c-1"}),
+    ],
+)
+def test_every_put_carries_exactly_the_fields_given(
+    intercom_emulator: IntercomEmulator, fields: dict[str, Any], body: dict[str, Any]
+) -> None:
+    summary = _execute(IntercomUpdateConversationsOperator(task_id="t", conversation_ids=["3", 5, "8"], **fields))
+
+    assert sorted((r.path, json.dumps(r.body, sort_keys=True)) for r in puts(intercom_emulator)) == [
+        (f"/conversations/{cid}", json.dumps(body, sort_keys=True)) for cid in ("3", "5", "8")
+    ]
+    assert [c["id"] for c in summary["updated"]] == ["3", "5", "8"]
+    if "title" in body:
+        assert all(intercom_emulator.get(cid)["title"] == body["title"] for cid in ("3", "5", "8"))
+
+
+def test_mark_read_sends_read_true_and_nothing_else(intercom_emulator: IntercomEmulator) -> None:
+    _execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "2"]))
+    assert [r.body for r in puts(intercom_emulator)] == [{"read": True}, {"read": True}]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({}, "is empty: give at least one of"),
+        ({"read": "yes"}, "read must be true or false"),
+        ({"custom_attributes": {"tags": ["a"]}}, "custom attribute 'tags' must be a string, integer"),
+        ({"company_id": "1", "remove_company": True}, "not both"),
+    ],
+)
+def test_bad_fields_are_refused_before_any_request(
+    intercom_emulator: IntercomEmulator, fields: dict[str, Any], message: str
+) -> None:
+    op = IntercomUpdateConversationsOperator(task_id="t", conversation_ids=["1"], **fields)
+    with pytest.raises(IntercomPermanentError, match=message) as info:
+        _execute(op)
+    assert isinstance(info.value.error, IntercomValidationError)
+    assert intercom_emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        ([], "is empty"),
+        (["1", "x", "2"], r"conversation_ids\[1\]"),
+        ({"1": "2"}, "must be a list"),
+        ("1,2,3", "XComArg"),
+        ("{{ ti.xcom_pull('up') }}", "render_template_as_native_obj"),
+        (42, "must be a list"),
+    ],
+)
+def test_bad_collections_are_refused_before_any_request(
+    intercom_emulator: IntercomEmulator, ids: Any, message: str
+) -> None:
+    with pytest.raises(IntercomPermanentError, match=message):
+        _execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=ids))
+    assert intercom_emulator.requests == []
+
+
+def test_an_invalid_search_query_is_refused_before_any_request(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationsReadOperator(
+        task_id="t", search_query={"field": "state", "operator": "LIKE", "value": "x"}
+    )
+    with pytest.raises(IntercomPermanentError, match="not an Intercom search operator"):
+        _execute(op)
+    assert intercom_emulator.requests == []
+
+
+def test_templated_fields_render(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomUpdateConversationsOperator(
+        task_id="t",
+        search_query={"field": "state", "operator": "=", "value": "{{ params.state }}"},
+        title="Review {{ ds }}",
+        custom_attributes={"batch": "{{ params.batch }}"},
+        company_id="{{ params.company }}",
+    )
+    op.render_template_fields({"params": {"state": "snoozed", "batch": "b-7", "company": "c-2"}, "ds": "2026-01-02"})  # type: ignore[arg-type]
+
+    summary = _execute(op)
+
+    snoozed = [cid for cid in intercom_emulator.conversation_ids() if intercom_emulator.get(cid)["state"] == "snoozed"]
+    assert snoozed
+    search = [r for r in intercom_emulator.requests if r.method == "POST"]
+    assert search[0].body["query"] == {"field": "state", "operator": "=", "value": "snoozed"}
+    assert sorted(put_ids(intercom_emulator)) == sorted(snoozed)
+    assert {json.dumps(r.body, sort_keys=True) for r in puts(intercom_emulator)} == {
+        json.dumps({"title": "Review 2026-01-02", "custom_attributes": {"batch": "b-7"}, "company_id": "c-2"}, sort_keys=True)
+    }
+    assert summary["counts"]["updated"] == len(snoozed)
+
+
+@pytest.mark.parametrize("operator", BULK_OPERATORS)
+def test_template_fields_are_tuples_and_documented(operator: type[IntercomUpdateConversationsOperator]) -> None:
+    assert isinstance(operator.template_fields, tuple)
+    doc = (operator.__doc__ or "") + (IntercomUpdateConversationsOperator.__doc__ or "")
+    for name in operator.template_fields:
+        line = next(p for p in doc.split(":param ") if p.startswith(f"{name}:"))
+        assert "(templated)" in line
+
+
+# -- Arguments checked at parse time -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "exactly one of"),
+        ({"conversation_ids": ["1"], "search_query": {"field": "id", "operator": "=", "value": "1"}}, "exactly one of"),
+        ({"conversation_ids": ["1"], "max_concurrency": 0}, "max_concurrency must be an int from 1 to 256"),
+        ({"conversation_ids": ["1"], "max_concurrency": 257}, "max_concurrency must be an int from 1 to 256"),
+        ({"conversation_ids": ["1"], "max_concurrency": True}, "max_concurrency must be an int"),
+        ({"conversation_ids": ["1"], "max_concurrency": 2.5}, "max_concurrency must be an int"),
+        ({"conversation_ids": ["1"], "max_concurrency": "8"}, "max_concurrency must be an int"),
+        ({"conversation_ids": ["1"], "max_workers": 0}, "max_concurrency must be an int"),
+        ({"conversation_ids": ["1"], "max_requests_per_minute": -1}, "max_requests_per_minute"),
+        ({"conversation_ids": ["1"], "rate_limit_budget": 0}, "rate_limit_budget"),
+        ({"conversation_ids": ["1"], "progress_interval": True}, "progress_interval"),
+        ({"conversation_ids": ["1"], "xcom_fields": "id"}, "xcom_fields"),
+        ({"conversation_ids": ["1"], "xcom_fields": ["id", 3]}, "xcom_fields"),
+    ],
+)
+def test_arguments_are_checked_at_parse_time(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(IntercomValidationError, match=message):
+        IntercomMarkConversationsReadOperator(task_id="t", **kwargs)
+
+
+def test_operator_init_reads_no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_intercom.hooks.intercom import IntercomHook
+
+    monkeypatch.setattr(IntercomHook, "get_connection", staticmethod(lambda conn_id: pytest.fail("read at parse time")))
+    IntercomMarkConversationsReadOperator(task_id="a", conversation_ids=["1"], intercom_conn_id="nope")
+    IntercomUpdateConversationsOperator(task_id="b", search_query={"field": "state", "operator": "=", "value": "open"}, title="x")
+
+
+@pytest.mark.intercom_emulator(conversations=12, latency=0.05)
+def test_max_workers_still_works_with_a_deprecation_warning(intercom_emulator: IntercomEmulator) -> None:
+    with pytest.warns(DeprecationWarning, match="max_workers is deprecated; use max_concurrency"):
+        op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(12), max_workers=2)
+    assert op.max_concurrency == 2
+
+    summary = _execute(op)
+
+    assert summary["counts"]["updated"] == 12
+    assert peak_in_flight(puts(intercom_emulator), 0.05) <= 2
+    with pytest.warns(DeprecationWarning):
+        both = IntercomMarkConversationsReadOperator(task_id="u", conversation_ids=["1"], max_workers=2, max_concurrency=9)
+    assert both.max_concurrency == 9
+
+
+# -- Summary and failures ----------------------------------------------------------------------
+
+
+def test_a_failed_id_pushes_the_summary_then_fails_naming_the_ids(intercom_emulator: IntercomEmulator) -> None:
+    from airflow_provider_intercom._compat import AirflowFailException
+
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(30, start=1000))
+    ti = FakeTaskInstance()
+    with pytest.raises(IntercomError, match=r"30 of 30 conversations could not be updated: 1000 \(not_found\)") as info:
+        _execute(op, ti)
+    # Not permanent: an id may fail for a reason that passes, so Airflow's retries apply.
+    assert not isinstance(info.value, AirflowFailException)
+    assert "and 10 more" in str(info.value)
+    assert "1019 (not_found)" in str(info.value)
+    assert "1020 (not_found)" not in str(info.value)
+    assert "404 not_found: Resource Not Found (request_id=" in str(info.value)
+    assert ti.pushed["return_value"]["counts"]["failed"] == 30
+
+
+def test_fail_on_error_false_returns_the_summary(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "31337"], fail_on_error=False)
+    summary = _execute(op)
+    assert list(summary) == ["counts", "updated", "skipped", "failed"]
+    assert [f["id"] for f in summary["failed"]] == ["31337"]
+    assert [c["id"] for c in summary["updated"]] == ["1"]
+
+
+def test_a_search_with_no_matches_is_an_empty_success(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationsReadOperator(
+        task_id="t", search_query={"field": "state", "operator": "=", "value": "no-such-state"}
+    )
+    summary = _execute(op)
+    assert summary["counts"]["total"] == 0
+    assert [r.method for r in intercom_emulator.requests] == ["POST"]
+
+
+def test_do_xcom_push_false_pushes_no_summary(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "31337"], do_xcom_push=False)
+    ti = FakeTaskInstance()
+    with pytest.raises(IntercomError):
+        _execute(op, ti)
+    assert ti.pushed == {}
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        pytest.param(IntercomAuthError, "unauthorized", id="401"),
+        pytest.param(
+            IntercomForbiddenError,
+            "api_plan_restricted",
+            id="403",
+            marks=pytest.mark.intercom_emulator(plan_restricted=True),
+        ),
+    ],
+)
+def test_an_error_for_every_id_is_permanent_after_one_request(
+    intercom_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch, error: type[IntercomError], reason: str
+) -> None:
+    if error is IntercomAuthError:
+        _use_token(monkeypatch, intercom_emulator, "not-the-token")
+    ti = FakeTaskInstance()
+    with pytest.raises(IntercomPermanentError) as info:
+        _execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(40)), ti)
+    assert isinstance(info.value.error, error)
+    assert len(intercom_emulator.requests) == 1
+    summary = ti.pushed["return_value"]
+    assert summary["failed"][0]["reason"] == reason
+    assert summary["counts"]["failed"] == 40
+
+
+def _use_token(monkeypatch: pytest.MonkeyPatch, emulator: IntercomEmulator, token: str, **extra: Any) -> None:
+    conn = json.loads(emulator.airflow_conn_json(**extra))
+    conn["password"] = token
+    monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_DEFAULT", json.dumps(conn))
+
+
+@pytest.mark.parametrize(
+    ("extra", "fields", "message"),
+    [
+        ({}, {"password": ""}, "has no access token"),
+        ({"region": "mars"}, {}, "unknown extra 'region'"),
+        ({"timeout": -3}, {}, "positive number of seconds"),
+        ({}, {"host": "http://intercom.example.com"}, "plain-http Host"),
+    ],
+)
+def test_a_bad_connection_fails_before_any_request(
+    intercom_emulator: IntercomEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, Any],
+    fields: dict[str, Any],
+    message: str,
+) -> None:
+    conn = json.loads(intercom_emulator.airflow_conn_json(**extra))
+    conn.update(fields)
+    monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_BAD", json.dumps(conn))
+    op = IntercomMarkConversationsReadOperator(task_id="b", conversation_ids=["1"], intercom_conn_id="intercom_bad")
+    with pytest.raises(IntercomPermanentError, match=message) as info:
+        _execute(op)
+    assert "'intercom_bad'" in str(info.value)
+    assert intercom_emulator.requests == []
+
+
+def test_a_missing_connection_fails_before_any_request(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationsReadOperator(task_id="b", conversation_ids=["1"], intercom_conn_id="intercom_missing")
+    with pytest.raises(IntercomPermanentError, match="'intercom_missing' is not defined"):
+        _execute(op)
+    assert intercom_emulator.requests == []
+
+
+# -- Airflow's stops ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alarm() -> Iterator[None]:
+    """SIGALRM raises AirflowTaskTimeout in the main thread, as Airflow's execution_timeout does."""
+    try:
+        from airflow.sdk.exceptions import AirflowTaskTimeout
+    except ImportError:  # Airflow 2.x
+        from airflow.exceptions import AirflowTaskTimeout
+
+    def timeout(signum: int, frame: object) -> None:
+        raise AirflowTaskTimeout("Timeout, PID: test")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.usefixtures("alarm")
+@pytest.mark.intercom_emulator(conversations=400, latency=0.05)
+def test_a_timeout_stops_the_run_and_still_pushes_the_summary(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(400), max_concurrency=2)
+    ti = FakeTaskInstance()
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    with pytest.raises(BaseException, match="Timeout, PID: test") as info:
+        _execute(op, ti)
+    raised_at = time.time()
+    assert type(info.value).__name__ == "AirflowTaskTimeout"
+    time.sleep(0.3)
+
+    sent = puts(intercom_emulator)
+    summary = ti.pushed["return_value"]
+    counts = summary["counts"]
+    assert counts["total"] == 400
+    assert counts["updated"] + counts["failed"] == 400
+    assert 0 < counts["updated"] < 400
+    assert {f["reason"] for f in summary["failed"]} == {"cancelled"}
+    assert all(r.received_at <= raised_at for r in sent)  # nothing is sent after the timeout
+
+
+@pytest.mark.intercom_emulator(conversations=400, latency=0.05)
+def test_on_kill_stops_the_run_and_sends_nothing_afterwards(intercom_emulator: IntercomEmulator) -> None:
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(400), max_concurrency=2)
+    ti = FakeTaskInstance()
+    killed_at: list[float] = []
+
+    def kill_after_ten_puts() -> None:  # as Airflow's SIGTERM handler would, from outside execute()
+        deadline = time.monotonic() + 20
+        while len(puts(intercom_emulator)) < 10 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        killed_at.append(time.time())
+        op.on_kill()
+
+    killer = threading.Thread(target=kill_after_ten_puts)
+    killer.start()
+    # execute() runs in the main thread, as in a task (Airflow 2 refuses it anywhere else).
+    with pytest.raises(IntercomError, match=r"\(cancelled\)"):
+        _execute(op, ti)
+    killer.join()
+    time.sleep(0.3)
+
+    assert ti.pushed["return_value"]["counts"]["failed"] > 300
+    sent = puts(intercom_emulator)
+    # Only what was already handed to the socket when on_kill() was called may arrive after it.
+    assert all(r.received_at <= killed_at[0] + 0.05 for r in sent)
+    assert len(sent) < 30
+
+
+# -- In real DAG runs --------------------------------------------------------------------------
+
+
+def _task_instance(result: DagRunResult, task_id: str) -> tuple[int, datetime, datetime]:
+    """``(try_number, start_date, end_date)`` of a task instance of the run."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = (
+            session.query(TaskInstance)
+            .filter_by(dag_id=result.dag.dag_id, run_id=result.run_id, task_id=task_id)
+            .one()
+        )
+        return ti.try_number, ti.start_date, ti.end_date
+
+
+@pytest.mark.dagrun
+@pytest.mark.usefixtures("airflow_db")
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        pytest.param("bad token", "unauthorized", id="401"),
+        pytest.param(
+            "plan restricted",
+            "api_plan_restricted",
+            id="403",
+            marks=pytest.mark.intercom_emulator(plan_restricted=True),
+        ),
+    ],
+)
+def test_a_permanent_error_fails_the_task_on_its_first_try_after_one_request(
+    intercom_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch, case: str, reason: str
+) -> None:
+    if case == "bad token":
+        _use_token(monkeypatch, intercom_emulator, "not-the-token")
+
+    result = run_dag("test_intercom_permanent_failure")
+
+    assert result.state == "failed"
+    for task_id in ("bulk", "single"):
+        assert result.state_of(task_id) == "failed"  # not up_for_retry, despite retries=2
+        assert _task_instance(result, task_id)[0] == 1
+    paths = [r.path for r in intercom_emulator.requests]
+    # The bulk task sent one probe for its 40 ids, the single task its one PUT: nothing was retried.
+    assert sorted(paths) == ["/conversations/1", "/conversations/45"]
+    assert result.xcom("bulk")["failed"][0]["reason"] == reason
+
+
+@pytest.mark.dagrun
+@pytest.mark.usefixtures("airflow_db")
+def test_a_failed_id_is_not_permanent_so_airflow_retries_the_task(intercom_emulator: IntercomEmulator) -> None:
+    result = run_dag("test_intercom_bulk_failure_retried")
+
+    assert result.state_of("bulk") == "failed"
+    assert _task_instance(result, "bulk")[0] == 2
+    assert put_ids(intercom_emulator).count("424242") == 2
+    summary = result.xcom("bulk")
+    assert [(f["id"], f["reason"]) for f in summary["failed"]] == [("424242", "not_found")]
+
+
+@pytest.mark.dagrun
+@pytest.mark.usefixtures("airflow_db")
+def test_a_bulk_failure_pushes_the_summary_then_fails(intercom_emulator: IntercomEmulator) -> None:
+    result = run_dag("test_intercom_bulk_failure")
+
+    assert result.state == "failed"
+    assert result.state_of("bulk") == "failed"
+    summary = result.xcom("bulk")
+    assert [c["id"] for c in summary["updated"]] == ["1", "2"]
+    assert [(f["id"], f["reason"], f["status"]) for f in summary["failed"]] == [("424242", "not_found", 404)]
+
+
+@pytest.mark.dagrun
+@pytest.mark.usefixtures("airflow_db")
+@pytest.mark.intercom_emulator(conversations=200, rate_limit=20, window=1)
+def test_execution_timeout_ends_the_task_promptly_with_its_summary(intercom_emulator: IntercomEmulator) -> None:
+    result = run_dag("test_intercom_bulk_timeout")
+
+    assert result.state_of("bulk") == "failed"
+    _, started, ended = _task_instance(result, "bulk")
+    # 200 ids at 20 per second would take 10 s; the 2 s timeout plus the stop's grace is far less.
+    assert (ended - started).total_seconds() < 6
+    summary = result.xcom("bulk")
+    counts = summary["counts"]
+    assert counts["total"] == 200
+    assert counts["updated"] + counts["failed"] == 200
+    assert 0 < counts["updated"] < 100
+    assert {f["reason"] for f in summary["failed"]} == {"cancelled"}
+    time.sleep(0.3)
+    sent = puts(intercom_emulator)
+    assert sent
+    assert all(r.received_at <= ended.timestamp() for r in sent)  # nothing is sent after the task ended
+    assert max(r.received_at for r in sent) - started.timestamp() < 4

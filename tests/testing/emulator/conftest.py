@@ -1,0 +1,36 @@
+"""Fixtures of the emulator's tests: a small emulator per test, a larger read-only one per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from airflow_provider_intercom.testing.emulator import IntercomEmulator
+from tests.testing.emulator._support import session_for
+
+
+@pytest.fixture
+def emu() -> Iterator[IntercomEmulator]:
+    with IntercomEmulator(conversations=30, seed=3) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def client(emu: IntercomEmulator) -> Iterator[requests.Session]:
+    with session_for(emu) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def search_emu() -> Iterator[IntercomEmulator]:
+    """Read-only data for the search tests (never modified by them)."""
+    with IntercomEmulator(conversations=200, seed=11) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def search_client(search_emu: IntercomEmulator) -> Iterator[requests.Session]:
+    with session_for(search_emu) as session:
+        yield session

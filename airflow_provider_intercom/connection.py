@@ -76,6 +76,7 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
         "Sent as the Intercom-Version header, so responses keep their shape whatever the app's default version is.",
         "string",
         DEFAULT_API_VERSION,
+        API_VERSIONS,
     ),
     ExtraField("timeout", "Timeout (seconds)", "Per-request timeout in seconds.", "number", DEFAULT_TIMEOUT),
     ExtraField(
@@ -115,7 +116,7 @@ HIDDEN_FIELDS: tuple[str, ...] = ("login", "schema")
 RELABELING: Mapping[str, str] = {
     "password": "Access token",
     "host": "Base URL (optional)",
-    "port": "Port (set 443: the Test button needs it)",
+    "port": "Port (443, or your Base URL's port: the Test button needs it)",
 }
 PLACEHOLDERS: Mapping[str, str] = {
     "host": "https://api.intercom.io (leave empty to use the region)",
@@ -272,7 +273,15 @@ class IntercomConnectionSettings:
             region = host_region or region
         else:
             base_url = API_BASE_URLS[region]
-        api_version = str(extra.get("api_version") or DEFAULT_API_VERSION).strip()
+        raw_version = extra.get("api_version")
+        if raw_version not in (None, "") and not isinstance(raw_version, str):
+            # An unquoted 2.10 in JSON is the float 2.1: a valid version, but not the one meant.
+            _fail(
+                conn_id,
+                f"has a non-string extra 'api_version' {raw_version!r}. Quote it in the JSON, e.g. "
+                f'"api_version": "{DEFAULT_API_VERSION}", so that 2.10 does not become 2.1',
+            )
+        api_version = str(raw_version or DEFAULT_API_VERSION).strip()
         if api_version not in API_VERSIONS:
             _fail(
                 conn_id,

@@ -31,6 +31,7 @@ class EmulatorProcess:
     :param rate_limit: ``N/Ss`` as the CLI takes it, e.g. ``1667/10s``.
     :param latency: seconds the emulator adds to every request (the median, with ``latency_p95``).
     :param latency_p95: the 95th percentile: makes the latency lognormal.
+    :param latency_seed: seed of the emulator's latency draws, for repeatable runs.
     :param request_log: where the emulator writes its request log (JSON lines) when it stops.
     """
 
@@ -41,12 +42,14 @@ class EmulatorProcess:
         rate_limit: str = UNLIMITED,
         latency: float = 0.0,
         latency_p95: float | None = None,
+        latency_seed: int | None = None,
         request_log: Path | None = None,
     ) -> None:
         self.conversations = conversations
         self.rate_limit = rate_limit
         self.latency = latency
         self.latency_p95 = latency_p95
+        self.latency_seed = latency_seed
         self.request_log = request_log
         self.url = ""
         self.token = ""
@@ -84,6 +87,8 @@ class EmulatorProcess:
         ]
         if self.latency_p95 is not None:
             command += ["--latency-p95", repr(self.latency_p95)]
+        if self.latency_seed is not None:
+            command += ["--latency-seed", str(self.latency_seed)]
         if self.request_log is not None:
             command += ["--request-log", str(self.request_log)]
         self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._stderr, text=True)

@@ -14,6 +14,7 @@ AIRFLOW=$REPO/$VENV/bin/airflow
 DEMO=$REPO/.demo
 LOG=$DEMO/demo.log
 EMULATOR_OUT=$DEMO/emulator.out
+EMULATOR_ERR=$DEMO/emulator.err
 READY_TIMEOUT=${READY_TIMEOUT:-30}
 
 if [[ ! -x $PY || ! -x $AIRFLOW ]]; then
@@ -39,34 +40,53 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "==> Starting the Intercom emulator (1000 conversations, rate limit 1667/10s, latency 0.1s)"
-# -u: the URL line must reach the file as soon as it is printed, not when a buffer fills.
+# -u: the ready line must reach the file as soon as it is printed, not when a buffer fills.
+# stdout holds exactly one JSON "ready" line; the emulator's messages for people go to stderr.
 "$PY" -u -m airflow_provider_intercom.testing.emulator \
-    --port 0 --conversations 1000 --rate-limit 1667/10s --latency 0.1 >"$EMULATOR_OUT" 2>&1 &
+    --port 0 --conversations 1000 --rate-limit 1667/10s --latency 0.1 >"$EMULATOR_OUT" 2>"$EMULATOR_ERR" &
 emulator_pid=$!
 
-# --port 0 lets the OS pick the port, so the only way to learn it is the line the emulator prints.
+# ready_field NAME: that field of the emulator's ready line, or nothing while the line is incomplete.
+ready_field() {
+    "$PY" - "$EMULATOR_OUT" "$1" <<'PY'
+import json
+import sys
+
+with open(sys.argv[1], encoding="utf-8") as out:
+    line = out.readline()
+if line.endswith("\n"):
+    ready = json.loads(line)
+    if ready.get("event") == "ready":
+        print(ready[sys.argv[2]])
+PY
+}
+
+show_emulator_output() {
+    echo "--- stdout ($EMULATOR_OUT):" >&2
+    cat "$EMULATOR_OUT" >&2
+    echo "--- stderr ($EMULATOR_ERR):" >&2
+    cat "$EMULATOR_ERR" >&2
+}
+
+# --port 0 lets the OS pick the port, so the only way to learn it is the ready line.
 url=""
 deadline=$((SECONDS + READY_TIMEOUT))
 while [[ -z $url ]]; do
-    url=$(sed -n 's/^Intercom emulator listening on \(http[^ ]*\).*/\1/p' "$EMULATOR_OUT" | head -n 1)
+    url=$(ready_field url)
     [[ -n $url ]] && break
     if ! kill -0 "$emulator_pid" 2>/dev/null; then
-        echo "demo: the emulator exited before it was ready. Its output ($EMULATOR_OUT):" >&2
-        cat "$EMULATOR_OUT" >&2
+        echo "demo: the emulator exited before it was ready. Its output:" >&2
+        show_emulator_output
         exit 1
     fi
     if ((SECONDS >= deadline)); then
-        echo "demo: the emulator did not print its URL within ${READY_TIMEOUT}s. Its output ($EMULATOR_OUT):" >&2
-        cat "$EMULATOR_OUT" >&2
+        echo "demo: the emulator printed no ready line within ${READY_TIMEOUT}s. Its output:" >&2
+        show_emulator_output
         exit 1
     fi
     sleep 0.2
 done
-conn_json=$(sed -n "s/^AIRFLOW_CONN_INTERCOM_DEFAULT='\(.*\)'$/\1/p" "$EMULATOR_OUT" | head -n 1)
-if [[ -z $conn_json ]]; then
-    echo "demo: the emulator printed no AIRFLOW_CONN_INTERCOM_DEFAULT line; see $EMULATOR_OUT" >&2
-    exit 1
-fi
+conn_json=$(ready_field conn_json)
 echo "    emulator at $url (pid $emulator_pid)"
 
 # A fresh home each run: no DAG runs, XComs or config left over from an earlier demo.

@@ -98,11 +98,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# 6,000 conversations at 200 ms (p95 600 ms): the nightly bulk example runs long enough to show
-# progress lines in its log, about one every 10 s.
-echo "==> Starting the Intercom emulator (6000 conversations, rate limit 1667/10s, latency 0.2s, p95 0.6s)"
+# 12,000 conversations at 200 ms (p95 600 ms): the nightly bulk example (about 6,000 unread ones)
+# runs long enough to show a few progress lines in its log, one about every 10 s.
+echo "==> Starting the Intercom emulator (12000 conversations, rate limit 1667/10s, latency 0.2s, p95 0.6s)"
 python -u -m airflow_provider_intercom.testing.emulator \
-    --port 0 --conversations 6000 --rate-limit 1667/10s --latency 0.2 --latency-p95 0.6 >"$EMULATOR_OUT" 2>"$EMULATOR_OUT.err" &
+    --port 0 --conversations 12000 --rate-limit 1667/10s --latency 0.2 --latency-p95 0.6 >"$EMULATOR_OUT" 2>"$EMULATOR_OUT.err" &
 emulator_pid=$!
 ready=""
 deadline=$((SECONDS + 30))
@@ -185,8 +185,10 @@ cat <<EOF
   Example DAGs:       example_intercom_mark_read, example_intercom_bulk_nightly (progress lines
                       in its Logs, about every 10 s), example_intercom_bulk_from_upstream,
                       example_intercom_bulk_update (new DAGs start paused: unpause, or trigger one)
-  Where to look:      XCom under Browse/Storage > XCom or the task's XCom tab; "View in Intercom"
-                      on a mark_read task's Details tab; progress in the task's Logs
+  Where to look:      XCom under Browse > XComs, or a task instance's Storage > XCom; "View in
+                      Intercom" on a mark_read task's Details tab; progress in the task's Logs.
+                      The nightly DAG's first run (scheduled as soon as it is unpaused) marks every
+                      unread conversation; later runs find none until make ui starts again.
   Logs:               $AIRFLOW_LOG
 
   Create your own connection to the emulator in the form (Admin > Connections > +):

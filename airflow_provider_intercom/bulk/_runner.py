@@ -88,6 +88,11 @@ class BulkRun:
         """
         started = self._clock()
         failure: list[BaseException] = []
+        # Waited on instead of Thread.join: an exception raised by a signal handler inside join()
+        # (execution_timeout's SIGALRM) can leave the thread marked stopped while it still runs
+        # (CPython's bpo-45274 fix releases the running thread's lock), and join() then returns
+        # at once, so the summary would be built while requests are still being cancelled.
+        finished = threading.Event()
 
         def main() -> None:
             loop = asyncio.new_event_loop()
@@ -100,14 +105,14 @@ class BulkRun:
                 failure.append(exc)
             finally:
                 loop.close()
+                finished.set()
 
         thread = threading.Thread(target=main, name="intercom-bulk", daemon=True)
         next_progress = started + self._options.progress_interval
         next_checkpoint = started + checkpoint_interval
-        thread.start()
         try:
-            while thread.is_alive():
-                thread.join(_POLL)
+            thread.start()  # within the try: a signal may land while it waits for the thread to start
+            while not finished.wait(_POLL):
                 now = self._clock()
                 if now >= next_progress:
                     self._progress(len(conversation_ids), now - started)
@@ -119,7 +124,7 @@ class BulkRun:
             # Interrupted here (execution_timeout, a kill): stop the loop, then let the caller
             # publish what was done before re-raising.
             self.stop()
-            thread.join(STOP_GRACE)
+            finished.wait(STOP_GRACE)
             raise
         finally:
             if on_checkpoint is not None:

@@ -29,6 +29,9 @@ from airflow_provider_intercom.client._retry import RETRYABLE_SERVER_STATUSES
 
 JSON = dict[str, Any]
 _SNIPPET_BYTES = 120
+_ALTERED_HINT = (
+    "Something between the worker and Intercom (a proxy?) may have altered it; the task's own retries will try again."
+)
 _CONVERSATION_PATH = re.compile(r"^/conversations/(\d+)$")
 #: How a transport classifies an exchange that got no response.
 NetworkFailure = Literal["connect", "timeout", "tls", "broken"]
@@ -82,17 +85,19 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes, requ
                 path=request.path,
                 conn_id=request.conn_id,
                 request_id=headers.get("X-Request-Id"),
-                hint="Something between the worker and Intercom (a proxy?) may have altered it; "
-                "the task's own retries will try again.",
+                hint=_ALTERED_HINT,
             ) from None
     if 200 <= status < 300:
         if not isinstance(body, dict):
+            what = "an empty body" if not content else f"JSON that is not an object: {snippet(content)}"
             raise IntercomResponseError(
-                f"answered {status} with JSON that is not an object: {snippet(content)}",
+                f"answered {status} with {what}",
                 status=status,
                 method=request.method,
                 path=request.path,
                 conn_id=request.conn_id,
+                request_id=headers.get("X-Request-Id"),
+                hint=_ALTERED_HINT,
             )
         return body
     raise http_error(status, headers, content, body, request)
@@ -132,7 +137,7 @@ def http_error(
         return IntercomAuthError(
             message,
             hint=f"Check the access token of {request.connection} (the 'Access token' field): it is missing, "
-            "wrong, revoked, or belongs to another region. Fix it, then clear the task.",
+            "wrong, revoked, or belongs to another region. Fix the token; then clear the tasks that failed on it.",
             **common,
         )
     if status == 403:

@@ -171,7 +171,10 @@ class IntercomUpdateConversationsOperator(BaseOperator):
         try:
             return self._execute(context)
         except IntercomError as err:
-            raise task_error(err) from err
+            error = task_error(err)
+            if error is err:
+                raise  # retryable: as it is (`raise err from err` would make it its own cause)
+            raise error from err
 
     def _execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_intercom.bulk import BulkOptions, BulkRun

@@ -108,7 +108,10 @@ class IntercomUpdateConversationOperator(BaseOperator):
             finally:
                 hook.close()
         except IntercomError as err:
-            raise task_error(err) from err
+            error = task_error(err)
+            if error is err:
+                raise  # retryable: as it is (`raise err from err` would make it its own cause)
+            raise error from err
         if app_id_code:
             url = conversation_url(hook.settings.app_base_url, app_id_code, conversation_id)
             context["ti"].xcom_push(key=CONVERSATION_URL_XCOM_KEY, value=url)

@@ -72,7 +72,7 @@ def load_dag(dag_file: str | Path, dags_folder: str | Path, dag_id: str | None =
     try:
         from airflow.dag_processing.dagbag import DagBag  # Airflow >= 3.2
     except ImportError:  # Airflow 2.x to 3.1
-        from airflow.models.dagbag import DagBag
+        from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
 
     source, folder = Path(dag_file).resolve(), Path(dags_folder).resolve()
     if not source.is_relative_to(folder):
@@ -108,7 +108,7 @@ def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunResult:
             return XComRow.deserialize_value(row)
 
     except ImportError:  # Airflow 2.x
-        from airflow.models.xcom import XCom as XComRow
+        from airflow.models.xcom import XCom as XComRow  # type: ignore[no-redef]
 
         def deserialize(row: Any) -> Any:
             # Airflow 2 deserializes the column when the ORM loads the row (BaseXCom.init_on_load).

@@ -186,7 +186,7 @@ def intercom_airflow_db(pytestconfig: pytest.Config) -> Path:
         pytest.fail(_OPT_IN_HELP, pytrace=False)
     # A subprocess, as a user would run it: migrating in this process would import Airflow here
     # with whatever state the tests leave behind.
-    result = subprocess.run(  # noqa: S603 - this interpreter's own Airflow CLI
+    result = subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"],
         capture_output=True,
         text=True,

@@ -17,7 +17,14 @@ from airflow_provider_intercom.client import IntercomAuthError, IntercomClient, 
 from airflow_provider_intercom.client._aiohttp_client import encode_body
 from airflow_provider_intercom.client.facts import DEFAULT_XCOM_FIELDS
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
-from tests.helpers.emulator_log import most_per_window, peak_in_flight, put_ids, puts
+from tests.helpers.emulator_log import (
+    AfterPuts,
+    assert_nothing_sent_after,
+    most_per_window,
+    peak_in_flight,
+    put_ids,
+    puts,
+)
 from tests.helpers.fixtures import FAST_RETRIES, make_client
 
 READ = {"read": True}
@@ -47,7 +54,9 @@ def _run(
     "latency",
     [
         pytest.param(0.0, marks=pytest.mark.intercom_emulator(conversations=40, rate_limit=20, window=1)),
-        pytest.param(0.05, marks=pytest.mark.intercom_emulator(conversations=40, rate_limit=20, window=1, latency=0.05)),
+        pytest.param(
+            0.05, marks=pytest.mark.intercom_emulator(conversations=40, rate_limit=20, window=1, latency=0.05)
+        ),
         pytest.param(
             0.2,
             marks=pytest.mark.intercom_emulator(
@@ -84,7 +93,9 @@ def test_every_id_is_updated_in_input_order_without_exceeding_the_limit(
 def test_two_runs_sharing_one_app_limit_finish_without_failures(intercom_emulator: IntercomEmulator) -> None:
     halves = [_ids(45), _ids(45, start=46)]
     results: list[dict[str, Any]] = []
-    threads = [threading.Thread(target=lambda part=part: results.append(_run(intercom_emulator, part)[0])) for part in halves]
+    threads = [
+        threading.Thread(target=lambda part=part: results.append(_run(intercom_emulator, part)[0])) for part in halves
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -303,42 +314,23 @@ def test_ids_an_earlier_try_confirmed_are_not_sent_again(intercom_emulator: Inte
 # -- Stopping ----------------------------------------------------------------------------------
 
 
-def _stop_after(run: BulkRun, emulator: IntercomEmulator, puts_before: int) -> threading.Thread:
-    """From another thread, as Airflow's on_kill would: stop ``run`` once that many PUTs arrived."""
-    stopped_at: list[float] = []
-
-    def stopper() -> None:
-        deadline = time.monotonic() + 20
-        while len(puts(emulator)) < puts_before and time.monotonic() < deadline:
-            time.sleep(0.005)
-        stopped_at.append(time.time())
-        run.stop()
-
-    thread = threading.Thread(target=stopper)
-    thread.stopped_at = stopped_at  # type: ignore[attr-defined]
-    thread.start()
-    return thread
-
-
 @pytest.mark.intercom_emulator(conversations=300, latency=0.05)
 def test_stop_from_another_thread_sends_no_put_afterwards(intercom_emulator: IntercomEmulator) -> None:
-    run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
-    stopper = _stop_after(run, intercom_emulator, 10)
+    run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(max_concurrency=4), log=LOG)
+    stopper = AfterPuts(intercom_emulator, 10, run.stop)  # as Airflow's on_kill would, from another thread
+    stopper.start()
 
     summary = run.run(_ids(300), encode_body(READ))
     returned_at = time.time()
     stopper.join()
-    (stopped_at,) = stopper.stopped_at  # type: ignore[attr-defined]
-    time.sleep(0.3)
 
-    sent = puts(intercom_emulator)
-    # Only what was already handed to the socket when stop() was called may arrive after it.
-    assert all(r.received_at <= stopped_at + 0.05 for r in sent), [r.received_at - stopped_at for r in sent]
-    assert returned_at - stopped_at < 3.0
     counts = summary["counts"]
+    assert_nothing_sent_after(intercom_emulator, stopper.at, accounted=counts["requests"], on_wire=4)
+    assert returned_at - stopper.at < 3.0
     assert counts["total"] == 300
     assert counts["updated"] + counts["failed"] == 300
-    assert 0 < counts["updated"] <= len(sent) < 100
+    assert 10 <= counts["requests"] < 100
+    assert 0 < counts["updated"] <= counts["requests"]
     assert {f["reason"] for f in summary["failed"]} == {"cancelled"}
     assert run.summary == summary
 
@@ -347,7 +339,8 @@ def test_stop_from_another_thread_sends_no_put_afterwards(intercom_emulator: Int
 def test_a_rerun_after_a_stop_finishes_the_job_idempotently(intercom_emulator: IntercomEmulator) -> None:
     ids = _ids(60)
     run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
-    stopper = _stop_after(run, intercom_emulator, 10)
+    stopper = AfterPuts(intercom_emulator, 10, run.stop)
+    stopper.start()
     first = run.run(ids, encode_body(READ))
     stopper.join()
     assert first["counts"]["failed"] > 0

@@ -10,7 +10,16 @@ from airflow_provider_intercom.bulk._summary import build_summary, error_entry, 
 from airflow_provider_intercom.client import IntercomNotFoundError, IntercomServerError
 from airflow_provider_intercom.client.facts import DEFAULT_XCOM_FIELDS
 
-COUNT_KEYS = ["total", "updated", "skipped", "failed", "resumed", "requests", "rate_limited_responses", "elapsed_seconds"]
+COUNT_KEYS = [
+    "total",
+    "updated",
+    "skipped",
+    "failed",
+    "resumed",
+    "requests",
+    "rate_limited_responses",
+    "elapsed_seconds",
+]
 ERROR_KEYS = {"id", "reason", "status", "code", "message", "request_id"}
 
 

@@ -145,21 +145,49 @@ def test_send_delay_is_bounded(
 
 def test_a_late_answer_from_the_same_window_never_raises_the_budget() -> None:
     state = RateLimitState()
-    state.on_send(1000.0)
-    state.on_send(1000.0)
-    state.on_answer(headers(0, 1010), 200)
-    state.on_answer(headers(5, 1010), 200)  # sent earlier, answered later
+    first = state.on_send(1000.0)
+    second = state.on_send(1000.0)
+    state.on_answer(headers(0, 1010), 200, second)
+    state.on_answer(headers(5, 1010), 200, first)  # sent earlier, answered later: an older figure
     assert state.send_delay(1000.0) == 10.0
     assert state.window_left(1000.0) == 0
 
 
 def test_an_answer_from_an_earlier_window_says_nothing_about_this_one() -> None:
     state = RateLimitState()
-    state.on_send(1010.0)
-    state.on_send(1010.0)
-    state.on_answer(headers(90, 1020), 200)
-    state.on_answer(headers(0, 1010), 200)  # from the window that has ended
+    first = state.on_send(1010.0)
+    second = state.on_send(1010.0)
+    state.on_answer(headers(90, 1020), 200, second)
+    state.on_answer(headers(0, 1010), 200, first)  # from the window that has ended
     assert state.window_left(1011.0) == 90
+
+
+def test_requests_sent_after_the_answered_one_are_charged_to_the_budget() -> None:
+    state = RateLimitState()
+    first = state.on_send(1000.0)
+    state.on_send(1000.0)
+    state.on_send(1000.0)
+    state.on_answer(headers(10, 1010), 200, first)  # Intercom had not seen the two sent after it
+    assert state.window_left(1000.0) == 8
+
+
+def test_a_429_stops_sending_until_its_window_ends_whatever_the_app_budget_says() -> None:
+    # The workspace's shared budget can run out while the app's headers still show some left.
+    state = RateLimitState()
+    seq = state.on_send(1000.0)
+    state.on_answer(headers(50, 1010), 429, seq)
+    assert state.send_delay(1000.0) == 10.0
+    assert state.rate_limited == 1
+
+
+def test_sending_resumes_at_the_full_limit_once_a_window_has_ended() -> None:
+    # Windows are back to back: after one ends, the next starts with the whole limit.
+    state = RateLimitState()
+    seq = state.on_send(1000.0)
+    state.on_answer(headers(0, 1010, limit=100), 200, seq)
+    assert state.send_delay(1009.0) == 1.0
+    assert state.send_delay(1010.5) == 0
+    assert state.window_left(1010.5) == 100
 
 
 def test_answers_without_rate_limit_headers_leave_the_budget_unknown() -> None:
@@ -184,12 +212,12 @@ def test_nothing_known_yet_sends_at_once() -> None:
 def test_a_spent_window_holds_senders_until_it_ends() -> None:
     clock = Clock()
     limiter = AdaptiveRateLimiter(clock=clock)
-    limiter.acquire()
-    limiter.acquire()
-    limiter.release(headers(0, 1010), 200)
-    limiter.release(headers(5, 1010), 200)  # sent earlier, answered later: the budget stays spent
+    first = limiter.acquire()
+    second = limiter.acquire()
+    limiter.release(headers(0, 1010), 200, second)
+    limiter.release(headers(5, 1010), 200, first)  # sent earlier, answered later: the budget stays spent
     assert not sends_now(limiter)
-    clock.now = 1010.5  # the window has ended: a probe may go
+    clock.now = 1010.5  # the window has ended: sending resumes
     assert sends_now(limiter)
     assert limiter.sent == 2
 
@@ -197,12 +225,10 @@ def test_a_spent_window_holds_senders_until_it_ends() -> None:
 def test_a_newer_window_replaces_the_old_budget_and_spreads_it() -> None:
     clock = Clock()
     limiter = AdaptiveRateLimiter(clock=clock)
-    limiter.acquire()
-    limiter.release(headers(0, 1010), 200)
+    limiter.release(headers(0, 1010), 200, limiter.acquire())
     assert not sends_now(limiter)
     clock.now = 1010.2
-    limiter.acquire()
-    limiter.release(headers(50, 1020), 200)
+    limiter.release(headers(50, 1020), 200, limiter.acquire())
     assert not sends_now(limiter)  # 50 left over 9.8 s: one send every ~0.2 s, so not yet...
     clock.now = 1010.4
     assert sends_now(limiter)  # ...but now

@@ -27,7 +27,9 @@ with DAG(dag_id="test_intercom_permanent_failure", schedule=None, start_date=STA
 # An id that fails (404) with fail_on_error: the task fails after pushing its summary, and Airflow
 # may retry it (an id may fail for a reason that passes).
 with DAG(dag_id="test_intercom_bulk_failure_retried", schedule=None, start_date=START):
-    IntercomMarkConversationsReadOperator(task_id="bulk", conversation_ids=["1", "424242"], retries=1, retry_delay=timedelta(seconds=0))
+    IntercomMarkConversationsReadOperator(
+        task_id="bulk", conversation_ids=["1", "424242"], retries=1, retry_delay=timedelta(seconds=0)
+    )
 
 # A run that would take about 10 s at 20 calls per second, stopped by execution_timeout after 2.
 with DAG(dag_id="test_intercom_bulk_timeout", schedule=None, start_date=START):

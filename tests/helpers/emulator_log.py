@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from airflow_provider_intercom.testing.emulator import IntercomEmulator, RecordedRequest
 
@@ -32,3 +34,39 @@ def most_per_window(requests: Sequence[RecordedRequest], window: int) -> int:
     """The most requests that arrived within one of the emulator's aligned rate-limit windows."""
     counts = Counter(int(r.received_at // window) for r in requests)
     return max(counts.values(), default=0)
+
+
+class AfterPuts(threading.Thread):
+    """Calls ``action`` from another thread, as Airflow stops a task, once ``count`` PUTs arrived.
+
+    ``at`` is the UNIX time at which it called ``action``. Start it, then run the task.
+    """
+
+    def __init__(self, emulator: IntercomEmulator, count: int, action: Callable[[], object]) -> None:
+        super().__init__(name="after-puts", daemon=True)
+        self._emulator, self._count, self._action = emulator, count, action
+        self.at = 0.0
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 20
+        while len(puts(self._emulator)) < self._count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self.at = time.time()
+        self._action()
+
+
+def assert_nothing_sent_after(emulator: IntercomEmulator, stopped_at: float, *, accounted: int, on_wire: int) -> None:
+    """Check that a run stopped at ``stopped_at`` sent nothing afterwards.
+
+    The emulator stamps a request when it reads it, which may be a little after the client wrote
+    it; so rather than compare times closely: no PUT arrives any more, every PUT is one the run's
+    summary accounts for (``counts.requests``), and only those already on the wire when the stop
+    came (at most ``on_wire``) arrived after it.
+    """
+    before = len(puts(emulator))
+    time.sleep(0.3)
+    sent = puts(emulator)
+    assert len(sent) == before, "a PUT arrived after the run had returned"
+    assert len(sent) <= accounted, (len(sent), accounted)
+    late = [r.received_at - stopped_at for r in sent if r.received_at > stopped_at]
+    assert len(late) <= on_wire, late

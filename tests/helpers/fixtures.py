@@ -8,6 +8,7 @@ Tune it per test or module with ``@pytest.mark.intercom_emulator(...)``.
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -42,6 +43,15 @@ class FakeTaskInstance:
 
     def xcom_push(self, key: str, value: Any) -> None:
         self.pushed[key] = value
+
+
+def everything_shown(error: BaseException | None, *objects: Any) -> str:
+    """All a user could see of an error and some objects: str, repr, traceback, the error's attributes."""
+    parts = [repr(o) for o in objects] + [str(o) for o in objects]
+    if error is not None:
+        parts += [str(error), repr(error), "".join(traceback.format_exception(error))]
+        parts += [repr(v) for v in vars(error).values()]
+    return "\n".join(parts)
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:

@@ -24,6 +24,7 @@ from airflow_provider_intercom.links import CONVERSATION_URL_XCOM_KEY
 from airflow_provider_intercom.operators.intercom import (
     IntercomMarkConversationReadOperator,
     IntercomUpdateConversationOperator,
+    IntercomUpdateConversationsOperator,
 )
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.dagrun import run_dag
@@ -134,7 +135,11 @@ def test_templated_fields_render(intercom_emulator: IntercomEmulator) -> None:
     assert _bodies(intercom_emulator) == [
         (
             "/conversations/7",
-            {"title": "Reviewed on 2026-01-02", "custom_attributes": {"batch": "b-42", "seats": 3}, "company_id": "c-9"},
+            {
+                "title": "Reviewed on 2026-01-02",
+                "custom_attributes": {"batch": "b-42", "seats": 3},
+                "company_id": "c-9",
+            },
         )
     ]
 
@@ -190,7 +195,7 @@ def test_errors_no_retry_can_fix_fail_the_task_at_once(
     assert isinstance(raised, AirflowFailException) is permanent
     cause = raised.error if isinstance(raised, IntercomPermanentError) else raised
     assert isinstance(cause, error)
-    assert raised.__cause__ is cause or raised is cause
+    assert raised.__cause__ is (cause if permanent else None)  # never its own cause
     assert str(fault["status"]) in str(raised)
     assert len(intercom_emulator.requests) == requests
 
@@ -225,18 +230,26 @@ def test_a_bad_connection_fails_before_any_request(
     conn = json.loads(intercom_emulator.airflow_conn_json(**extra))
     conn.update(fields)
     monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_BAD", json.dumps(conn))
-    op = IntercomMarkConversationReadOperator(task_id="a", conversation_id="1", intercom_conn_id="intercom_bad")
-    with pytest.raises(IntercomPermanentError, match=message) as info:
-        op.execute({"ti": FakeTaskInstance()})  # type: ignore[arg-type]
-    assert "'intercom_bad'" in str(info.value)
+    for op in _single_and_bulk("intercom_bad"):
+        with pytest.raises(IntercomPermanentError, match=message) as info:
+            op.execute({"ti": FakeTaskInstance()})  # type: ignore[arg-type]
+        assert "'intercom_bad'" in str(info.value)
     assert intercom_emulator.requests == []
 
 
 def test_a_missing_connection_fails_before_any_request(intercom_emulator: IntercomEmulator) -> None:
-    op = IntercomMarkConversationReadOperator(task_id="a", conversation_id="1", intercom_conn_id="intercom_missing")
-    with pytest.raises(IntercomPermanentError, match="'intercom_missing' is not defined"):
-        op.execute({"ti": FakeTaskInstance()})  # type: ignore[arg-type]
+    for op in _single_and_bulk("intercom_missing"):
+        with pytest.raises(IntercomPermanentError, match="'intercom_missing' is not defined"):
+            op.execute({"ti": FakeTaskInstance()})  # type: ignore[arg-type]
     assert intercom_emulator.requests == []
+
+
+def _single_and_bulk(conn_id: str) -> list[IntercomUpdateConversationOperator | IntercomUpdateConversationsOperator]:
+    """A single and a bulk operator on ``conn_id``: the connection is read the same way by both."""
+    return [
+        IntercomMarkConversationReadOperator(task_id="a", conversation_id="1", intercom_conn_id=conn_id),
+        IntercomUpdateConversationsOperator(task_id="b", conversation_ids=["1"], title="x", intercom_conn_id=conn_id),
+    ]
 
 
 @pytest.mark.dagrun

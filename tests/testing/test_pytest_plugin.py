@@ -124,15 +124,21 @@ def test_my_dag_marks_the_conversation_read(intercom_airflow):
     assert result.state_of("mark_read") == "success"
     assert result.xcom("mark_read")["read"] is True
     assert intercom_airflow.emulator.get("7")["read"] is True
-    assert [(r.method, r.path) for r in intercom_airflow.emulator.requests] == [("PUT", "/conversations/7")]
+    puts = [r.path for r in intercom_airflow.emulator.requests if r.method == "PUT"]
+    assert puts == ["/conversations/7"]
 """
 
 
-def _fresh_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ini: str) -> None:
+def _clean_environment(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     # A user's shell has none of the Airflow settings this project's own conftest makes.
     for name in [n for n in os.environ if n.startswith("AIRFLOW")]:
         monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(pytester.path))  # so a stray ~/airflow cannot be used either
+    # Airflow without AIRFLOW_HOME falls back to ~/airflow: keep that inside the test's folder.
+    monkeypatch.setenv("HOME", str(pytester.path))
+
+
+def _fresh_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ini: str) -> None:
+    _clean_environment(pytester, monkeypatch)
     (pytester.path / "dags").mkdir()
     (pytester.path / "dags" / "mark_one_read.py").write_text(USER_DAG, encoding="utf-8")
     pytester.makepyfile(test_my_dag=USER_DAG_TEST)
@@ -140,22 +146,46 @@ def _fresh_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, i
 
 
 @pytest.mark.dagrun
-@pytest.mark.parametrize(
-    ("ini", "args"),
-    [
-        ("[pytest]\nintercom_airflow = true\n", ()),
-        ("[pytest]\n", ("--intercom-airflow",)),
-    ],
-    ids=["ini option", "command-line flag"],
-)
-def test_users_dag_runs_against_the_emulator(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ini: str, args: tuple[str, ...]
-) -> None:
-    _fresh_project(pytester, monkeypatch, ini)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=600)
+def test_users_dag_runs_against_the_emulator(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh_project(pytester, monkeypatch, "[pytest]\nintercom_airflow = true\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=600)
     assert result.ret == 0, "\n".join(result.outlines[-60:] + result.errlines[-60:])
     result.assert_outcomes(passed=1)
     assert not list(pytester.path.glob("airflow*")), "nothing may be written into the project"
+
+
+CONFTEST_IMPORTING_AIRFLOW = """
+import os
+
+from airflow.configuration import conf  # the hard case: Airflow imported by the first conftest
+
+IMPORTED_WITH = conf.get("database", "sql_alchemy_conn")
+"""
+
+CHECK_HOME = """
+import os
+
+from conftest import IMPORTED_WITH
+
+
+def test_airflow_was_configured_before_the_conftest_imported_it():
+    home = os.environ["AIRFLOW_HOME"]
+    assert "intercom-airflow-home-" in home
+    assert IMPORTED_WITH == f"sqlite:///{home}/airflow.db"
+    assert os.environ["AIRFLOW__CORE__DAGS_FOLDER"] == f"{home}/dags"
+"""
+
+
+def test_command_line_flag_configures_airflow_before_any_conftest(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clean_environment(pytester, monkeypatch)
+    pytester.makeconftest(CONFTEST_IMPORTING_AIRFLOW)
+    pytester.makepyfile(test_home=CHECK_HOME)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--intercom-airflow")
+    result.assert_outcomes(passed=1)
+    without = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    without.assert_outcomes(failed=1)
 
 
 def test_without_opting_in_the_fixture_says_how(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--workspace-rate-limit", type=int, default=None, metavar="N",
-        help=f"calls per window for all apps together (Intercom: {facts.WORKSPACE_RATE_LIMIT_PER_WINDOW}); default none",
+        help=f"calls per window, all apps together (Intercom: {facts.WORKSPACE_RATE_LIMIT_PER_WINDOW}); default none",
     )  # fmt: skip
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request (the median)")
     parser.add_argument("--latency-p95", type=float, default=None, help="95th percentile: makes latency lognormal")

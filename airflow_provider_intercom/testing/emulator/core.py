@@ -40,10 +40,10 @@ class IntercomEmulator:
     :param port: TCP port to listen on; 0 picks a free one.
     :param host: address to bind; keep the loopback default unless you know why.
     :param rate_limit: that app's calls per window (Intercom: 10,000/min in 10 s windows = 1,667;
-        some apps get less, e.g. :data:`~airflow_provider_intercom.client.facts.REPORTED_LOW_APP_RATE_LIMIT_PER_WINDOW`).
+        some apps get less: ``facts.REPORTED_LOW_APP_RATE_LIMIT_PER_WINDOW``).
     :param window: window length in whole seconds, for every app and the workspace.
     :param workspace_rate_limit: calls per window for all apps together; ``None`` for no limit
-        beyond each app's (Intercom's: :data:`~airflow_provider_intercom.client.facts.WORKSPACE_RATE_LIMIT_PER_WINDOW`).
+        beyond each app's (Intercom's: ``facts.WORKSPACE_RATE_LIMIT_PER_WINDOW``).
     :param apps: more apps of the same workspace: access token -> its calls per window.
     :param latency: seconds added to every request (without blocking other connections); the
         median when ``latency_p95`` is given.

@@ -38,6 +38,7 @@ __all__ = ["PipelineSettings", "RequestPipeline"]
 _VERSION_HEADER = "Intercom-Version"
 #: Faults that answer by themselves, without authentication or the rate limit.
 _SELF_ANSWERING = frozenset({"status", "rate_limit", "malformed_json", "html"})
+_VERSION_LIST = ", ".join(facts.API_VERSIONS)
 _Headers = list[tuple[str, str]]
 
 
@@ -206,7 +207,7 @@ class RequestPipeline:
         if not admission.allowed:
             return error_response(429, "rate_limit_exceeded", admission.message, headers=headers), []
         if asked is not None and asked not in facts.API_VERSIONS:
-            message = f"Requested version {asked!r} is not a valid Intercom-Version; use one of {', '.join(facts.API_VERSIONS)}"
+            message = f"Requested version {asked!r} is not a valid Intercom-Version; use one of {_VERSION_LIST}"
             return error_response(400, "intercom_version_invalid", message, headers=headers), []
         if self.settings.plan_restricted:
             return error_response(403, "api_plan_restricted", "Active subscription needed.", headers=headers), []

@@ -99,7 +99,7 @@ class RateLimiter:
     :param limit: that app's calls per window.
     :param window: the window length in whole seconds, shared by every app and the workspace.
     :param workspace_limit: calls per window for the whole workspace; ``None`` for no limit
-        beyond the apps' own (Intercom's is :data:`~airflow_provider_intercom.client.facts.WORKSPACE_RATE_LIMIT_PER_WINDOW`).
+        beyond the apps' own (Intercom's is ``facts.WORKSPACE_RATE_LIMIT_PER_WINDOW``).
     """
 
     def __init__(self, token: str, limit: int, window: int, workspace_limit: int | None = None) -> None:

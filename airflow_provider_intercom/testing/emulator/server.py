@@ -147,9 +147,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except ValueError as error:
             # The stream can no longer be framed: answer and close, as a real server would.
             self.close_connection = True
-            response = error_response(400, "parameter_invalid", str(error))
-            response.render(str(uuid.uuid4()))
-            self._write(response)
+            refusal = error_response(400, "parameter_invalid", str(error))
+            refusal.render(str(uuid.uuid4()))
+            self._write(refusal)
             return
         request = IncomingRequest(self.command, self.path, self.headers, body, received_at, received_monotonic)
         response = self.server.app.handle(request, self)

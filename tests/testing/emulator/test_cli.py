@@ -22,7 +22,7 @@ MODULE = "airflow_provider_intercom.testing.emulator"
 
 @contextmanager
 def _cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
         [sys.executable, "-m", MODULE, "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -11,6 +11,7 @@ import requests
 
 from airflow_provider_intercom.client import facts
 from airflow_provider_intercom.testing.emulator import DEFAULT_TOKEN, IntercomEmulator
+from airflow_provider_intercom.testing.emulator.store import to_plaintext
 from tests.testing.emulator._support import session_for
 
 # ---------------------------------------------------------------- auth, routing, errors
@@ -116,7 +117,8 @@ def test_display_as_plaintext_strips_html(emu: IntercomEmulator, client: request
     assert parts
     for part, original in zip(parts, stored["conversation_parts"]["conversation_parts"], strict=True):
         assert "<" not in part["body"]
-        assert part["body"] and part["body"] in original["body"]
+        assert part["body"]
+        assert part["body"] in original["body"]
     assert "<p>" in emu.get("12")["source"]["body"]  # the stored message is unchanged
     html_again = client.request(method, f"{emu.url}/conversations/12?display_as=html", json=payload).json()
     assert html_again["source"]["body"] == stored["source"]["body"]
@@ -222,3 +224,16 @@ def test_delete_retain_metrics(emu: IntercomEmulator, client: requests.Session) 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "retain_metrics"
     assert "7" in emu.conversation_ids()
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Invoice for last month. Can you help?</p>", "Invoice for last month. Can you help?"),
+        ("<p>a &amp; b</p><p>c<br>d</p>", "a & b\nc\nd"),
+        ("Re: <b>Refund</b> &lt;urgent&gt;", "Re: Refund <urgent>"),
+        ("plain already", "plain already"),
+    ],
+)
+def test_plaintext_rendering(html: str, text: str) -> None:
+    assert to_plaintext(html) == text

@@ -245,7 +245,12 @@ READ = {"field": "read", "operator": "=", "value": True}
         ({"query": {"operator": "AND", "value": []}}, "query.value"),
         ({"query": NESTED_TOO_DEEP}, "query.value[0].value[0]"),
         (
-            {"query": {"operator": "OR", "value": [{"field": "id", "operator": "=", "value": str(i)} for i in range(16)]}},
+            {
+                "query": {
+                    "operator": "OR",
+                    "value": [{"field": "id", "operator": "=", "value": str(i)} for i in range(16)],
+                }
+            },
             "query.value",
         ),
         ({"query": READ, "pagination": {"per_page": 151}}, "pagination.per_page"),

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 FAIL_FAST_STATUSES = frozenset({401, 403})
 #: Longest single wait of the dispatcher, so that progress and stops are seen promptly.
 _MAX_IDLE = 0.25
+#: Shortest wait for a send time; see :data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK`.
+_MIN_PACING_WAIT = 0.01
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,19 @@ class _Job:
 
 
 class _Waker:
-    """Wakes the dispatcher when an answer arrives, or after a timeout, whichever comes first."""
+    """Wakes the dispatcher after a timeout, on a stop, or (if it asked) when an answer arrives.
+
+    A dispatcher that only waits for the next send time does not need each answer: waking it for
+    every one would double the event loop's work per request.
+    """
 
     def __init__(self) -> None:
         self._future: asyncio.Future[None] | None = None
+        self._for_answers = False
 
-    async def wait(self, timeout: float) -> None:
+    async def wait(self, timeout: float, *, for_answers: bool) -> None:
         loop = asyncio.get_running_loop()
+        self._for_answers = for_answers
         future = self._future = loop.create_future()
         handle = loop.call_later(max(timeout, 0.0), self.wake)
         try:
@@ -89,6 +97,10 @@ class _Waker:
     def wake(self) -> None:
         if self._future is not None and not self._future.done():
             self._future.set_result(None)
+
+    def answer_arrived(self) -> None:
+        if self._for_answers:
+            self.wake()
 
 
 class AsyncBulkEngine:
@@ -184,7 +196,7 @@ class AsyncBulkEngine:
                 if not self._retries and not self._tasks:
                     return
                 until = self._retries[0][0] - now if self._retries else _MAX_IDLE
-                await self._waker.wait(min(until, _MAX_IDLE))
+                await self._waker.wait(min(until, _MAX_IDLE), for_answers=True)
                 continue
             target = target_concurrency(
                 rate=allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window),
@@ -193,11 +205,13 @@ class AsyncBulkEngine:
                 cap=self._cap,
             )
             if self.state.in_flight >= target:
-                await self._waker.wait(_MAX_IDLE)
+                await self._waker.wait(_MAX_IDLE, for_answers=True)
                 continue
             delay = self.state.send_delay(self._wall_clock())
             if delay > 0:
-                await self._waker.wait(min(delay, _MAX_IDLE))
+                # Waking at least _MIN_PACING_WAIT apart lets the sends that fell due meanwhile go
+                # out together (the limiter keeps their average rate), for less event-loop work.
+                await self._waker.wait(min(max(delay, _MIN_PACING_WAIT), _MAX_IDLE), for_answers=False)
                 continue
             if retry_ready:
                 job = heapq.heappop(self._retries)[2]
@@ -217,8 +231,9 @@ class AsyncBulkEngine:
             # A bug, not an Intercom error: it must fail the task, not vanish with the task object.
             self.bug = self.bug or task.exception()
             self.stop()
-        # The dispatcher ends the run once no task is left: tell it now, not at its next timeout.
-        self._waker.wake()
+        # A freed slot, or the end of the run once no task is left: tell the dispatcher now, not
+        # at its next timeout, if it is waiting for answers.
+        self._waker.answer_arrived()
 
     async def _attempt(self, job: _Job, seq: int, cid: str, body: bytes, transport: AiohttpTransport) -> None:
         info = self._client.request_info("PUT", f"/conversations/{cid}")
@@ -250,7 +265,6 @@ class AsyncBulkEngine:
         finally:
             if not answered:
                 self.state.on_answer(None, None, seq)
-            self._waker.wake()
 
     def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:
         if err.status in FAIL_FAST_STATUSES or (err.permanent and err.status is None):

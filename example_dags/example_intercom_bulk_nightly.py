@@ -45,7 +45,7 @@ with DAG(
         execution_timeout=pendulum.duration(hours=1),
     )
 
-    @task
+    @task(multiple_outputs=False)  # one XCom, not one per key
     def report(summary: dict[str, Any]) -> dict[str, int]:
         """Return the counts; a real DAG might post them to Slack."""
         return {key: summary["counts"][key] for key in ("total", "updated", "skipped", "failed")}

@@ -49,7 +49,7 @@ with DAG(
         execution_timeout=pendulum.duration(minutes=30),
     )
 
-    @task
+    @task(multiple_outputs=False)  # one XCom, not one per key
     def report(summary: dict[str, Any]) -> dict[str, Any]:
         """Return the counts and the flagged ids; a real DAG might post them to the on-call channel."""
         return {

@@ -37,7 +37,7 @@ with DAG(
         retry_delay=pendulum.duration(minutes=2),
     )
 
-    @task
+    @task(multiple_outputs=False)  # one XCom, not one per key
     def summarize(conversation: dict[str, Any]) -> dict[str, Any]:
         """Keep what a report needs from the conversation the upstream task returned."""
         return {

@@ -27,8 +27,11 @@ from tests.helpers.fixtures import CONN_ID, make_hook, wait_until
 
 try:
     from airflow.sdk.log import redact
-except ImportError:  # Airflow 2.x
-    from airflow.utils.log.secrets_masker import redact
+except ImportError:  # Airflow 3.0 keeps it in the Task SDK's masker; 2.x in airflow.utils.log
+    try:
+        from airflow.sdk.execution_time.secrets_masker import redact
+    except ImportError:
+        from airflow.utils.log.secrets_masker import redact
 
 
 def test_get_conn_is_a_client_configured_from_the_connection(

@@ -245,12 +245,12 @@ class AsyncBulkEngine:
         try:
             status, headers, content = await transport.send(info, body=body)
             self.latency.observe(self._clock() - started)
-            self.state.on_answer(headers, status, seq)
+            self.state.on_answer(headers, status, seq, self._wall_clock())
             answered = True
             conversation = parse_response(status, headers, content, info)
         except IntercomError as err:
             if not answered:
-                self.state.on_answer(headers, status, seq)
+                self.state.on_answer(headers, status, seq, self._wall_clock())
                 answered = True
             self._failed(job, cid, err)
         except asyncio.CancelledError:
@@ -264,7 +264,7 @@ class AsyncBulkEngine:
             self.finished += 1
         finally:
             if not answered:
-                self.state.on_answer(None, None, seq)
+                self.state.on_answer(None, None, seq, self._wall_clock())
 
     def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:
         if err.status in FAIL_FAST_STATUSES or (err.permanent and err.status is None):

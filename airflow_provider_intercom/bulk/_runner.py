@@ -38,6 +38,7 @@ class BulkRun:
     :param options: how the run behaves.
     :param log: where progress lines go.
     :param clock: monotonic seconds, for progress and checkpoint intervals.
+    :param stop_event: an event shared with the caller: once set, the run stops as by :meth:`stop`.
     """
 
     def __init__(
@@ -47,15 +48,21 @@ class BulkRun:
         *,
         log: _Log,
         clock: Callable[[], float] = time.monotonic,
+        stop_event: threading.Event | None = None,
     ) -> None:
         self.engine = AsyncBulkEngine(client, options)
         self._options = options
         self._log = log
         self._clock = clock
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop_requested = threading.Event()
+        self._stop_requested = stop_event or threading.Event()
         #: The summary of the run, kept even when the run was interrupted.
         self.summary: dict[str, Any] | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the run was asked to stop (``on_kill``, a timeout) rather than ending by itself."""
+        return self._stop_requested.is_set()
 
     def stop(self) -> None:
         """Stop promptly: no new request is sent; requests on the wire are cancelled."""
@@ -112,7 +119,11 @@ class BulkRun:
         next_checkpoint = started + checkpoint_interval
         try:
             thread.start()  # within the try: a signal may land while it waits for the thread to start
+            forwarded = False
             while not finished.wait(_POLL):
+                if self._stop_requested.is_set() and not forwarded:
+                    self.stop()  # the shared event was set from outside: tell the loop
+                    forwarded = True
                 now = self._clock()
                 if now >= next_progress:
                     self._progress(len(conversation_ids), now - started)

@@ -131,6 +131,8 @@ class RateLimitState:
         #: would leave rate x latency of each window unused.)
         self.sends = 0
         self._anchor = 0
+        #: Seconds this clock runs ahead of Intercom's, as 429s revealed (0 until one does).
+        self.skew = 0.0
         #: The gap between sends the budget allowed at the last :meth:`send_delay`.
         self._spacing = self.min_interval
         #: The window's length in seconds: Intercom's, or less once two answers' resets were
@@ -149,6 +151,8 @@ class RateLimitState:
 
         :param now: the current time in UNIX seconds.
         """
+        # Every comparison with Intercom's reset times is made on Intercom's clock.
+        now -= self.skew
         if self.reset_at is not None:
             projected = next_window(now=now, reset_at=self.reset_at, limit=self.limit, window=self.window)
             if projected is not None:
@@ -180,19 +184,28 @@ class RateLimitState:
         """
         self.in_flight += 1
         self.sends += 1
+        now -= self.skew  # kept on Intercom's clock, like every time send_delay compares
         last = self.last_send_at
         # The schedule advances by the spacing, not to the clock: a send that went out late
         # (within PACING_SLACK) does not push the next one back.
         self.last_send_at = now if last is None else max(min(now, last + self._spacing), now - PACING_SLACK)
         return self.sends
 
-    def on_answer(self, headers: Mapping[str, str] | None, status: int | None, seq: int | None = None) -> None:
+    def on_answer(
+        self,
+        headers: Mapping[str, str] | None,
+        status: int | None,
+        seq: int | None = None,
+        now: float | None = None,
+    ) -> None:
         """Record the answer to a sent request.
 
         :param headers: the response headers, or None when no response came back.
         :param status: the response status, or None when no response came back.
         :param seq: what :meth:`on_send` returned for the request; None counts every request in
             flight as unaccounted (the cautious reading).
+        :param now: when the answer arrived, in UNIX seconds; lets a 429 reveal a clock that runs
+            ahead of Intercom's.
         """
         if seq is None:
             seq = self.sends - self.in_flight + 1
@@ -211,6 +224,13 @@ class RateLimitState:
             # A 429 can come while the app's headers still show budget (the workspace's shared
             # budget ran out): nothing more goes out until its window ends.
             remaining = 0.0
+            if now is not None and now >= reset_at:
+                # Intercom still counts a window this clock has already seen end: this clock runs
+                # ahead of Intercom's by at least that much (at most that plus the latency).
+                skew = max(self.skew, now - reset_at + PROBE_POLL)
+                if self.last_send_at is not None:
+                    self.last_send_at -= skew - self.skew  # it too is kept on Intercom's clock
+                self.skew = skew
         if remaining is None or reset_at is None:
             return
         if status != 429:
@@ -227,6 +247,15 @@ class RateLimitState:
             # A window later than any heard before replaces the budget, even when it ends before
             # a projected one (next_window's guess): what Intercom says wins over the guess.
             self.reset_at, self.remaining, self._anchor = reset_at, int(remaining), seq
+        elif (
+            status == 429
+            and self.reset_at is not None
+            and reset_at < self.reset_at
+            and heard is not None
+            and reset_at >= heard
+        ):
+            # A 429 for a window that a projection took for over: it is not, at Intercom.
+            self.reset_at, self.remaining, self._anchor = reset_at, 0, max(self._anchor, seq)
         elif reset_at == self.reset_at and (seq > self._anchor or status == 429):
             # Answers arrive out of order: the freshest figure is the answer to the latest send.
             self.remaining, self._anchor = int(remaining), max(self._anchor, seq)
@@ -295,5 +324,5 @@ class AdaptiveRateLimiter:
         :param seq: what :meth:`acquire` returned for the request.
         """
         with self._cond:
-            self.state.on_answer(headers, status, seq)
+            self.state.on_answer(headers, status, seq, self._clock())
             self._cond.notify_all()

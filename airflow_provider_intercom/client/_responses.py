@@ -143,13 +143,14 @@ def http_error(
     if status == 403:
         if code == "api_plan_restricted":
             hint = (
-                "The workspace's Intercom plan does not include this API. The access token is fine: "
-                "an Intercom admin must change the plan (ask Intercom support which one), then clear the task."
+                "The workspace's Intercom plan does not include this API. The access token is fine "
+                f"({request.connection}): an Intercom admin must change the plan (ask Intercom support "
+                "which one), then clear the task."
             )
         else:
             hint = (
-                "The token's app lacks permission for this call: grant the missing scope to the app in "
-                "Intercom's Developer Hub, then clear the task."
+                f"The app of {request.connection}'s access token lacks permission for this call: grant the "
+                "missing scope to the app in Intercom's Developer Hub, then clear the task."
             )
         return IntercomForbiddenError(message, hint=hint, **common)
     if status == 404:
@@ -176,6 +177,8 @@ def http_error(
             message,
             hint="Intercom had a server-side problem; quote the request_id to Intercom support if it persists.",
             retryable=request.idempotent and status in RETRYABLE_SERVER_STATUSES,
+            # 501 and 505 say the request itself is wrong: asking again, now or later, cannot help.
+            permanent=status in (501, 505),
             **common,
         )
     return IntercomError(
@@ -224,6 +227,7 @@ def network_error(failure: NetworkFailure, detail: str, request: RequestInfo) ->
         # A failed certificate check fails again; a request that may have been applied is resent
         # only when doing it twice is harmless.
         retryable=failure != "tls" and (request.idempotent or not sent),
+        permanent=failure == "tls",
     )
 
 

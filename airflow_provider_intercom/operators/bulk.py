@@ -7,12 +7,13 @@ to the async engine (:mod:`airflow_provider_intercom.bulk`); the summary becomes
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_intercom._compat import BaseOperator, Context
-from airflow_provider_intercom.client._error import IntercomError, IntercomValidationError
+from airflow_provider_intercom.client._error import IntercomCancelledError, IntercomError, IntercomValidationError
 from airflow_provider_intercom.client._validation import (
     validate_conversation_ids,
     validate_search_query,
@@ -27,7 +28,6 @@ from airflow_provider_intercom.client.facts import (
 from airflow_provider_intercom.connection import DEFAULT_CONN_ID
 from airflow_provider_intercom.exceptions import IntercomPermanentError, task_error
 from airflow_provider_intercom.hooks.intercom import IntercomHook
-from airflow_provider_intercom.operators._resume import open_checkpoint
 
 if TYPE_CHECKING:
     from airflow_provider_intercom.bulk import BulkRun
@@ -162,6 +162,7 @@ class IntercomUpdateConversationsOperator(BaseOperator):
         self.progress_interval = progress_interval
         self.resume = resume
         self._run: BulkRun | None = None
+        self._stop_event: threading.Event | None = None
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Update every given or matching conversation; return the summary.
@@ -179,6 +180,7 @@ class IntercomUpdateConversationsOperator(BaseOperator):
     def _execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_intercom.bulk import BulkOptions, BulkRun
         from airflow_provider_intercom.client._aiohttp_client import encode_body
+        from airflow_provider_intercom.operators._resume import open_checkpoint
 
         where = f"Task {self.task_id!r}"
         body = validate_update(
@@ -191,7 +193,10 @@ class IntercomUpdateConversationsOperator(BaseOperator):
         )
         given = validate_conversation_ids(self.conversation_ids) if self.conversation_ids is not None else None
         query = validate_search_query(self.search_query) if given is None else None
-        hook = IntercomHook(self.intercom_conn_id)
+        # Created here, not in __init__: Airflow copies operators, and an Event cannot be copied.
+        # Shared by the search and the run, so that on_kill stops whichever is under way.
+        self._stop_event = stop_event = threading.Event()
+        hook = IntercomHook(self.intercom_conn_id, stop_event=stop_event)
         checkpoint = open_checkpoint(context, enabled=self.resume, ids=given, query=query, body=body, log=self.log)
         ids = given if given is not None else checkpoint.ids
         if ids is None:
@@ -214,6 +219,7 @@ class IntercomUpdateConversationsOperator(BaseOperator):
                 progress_interval=self.progress_interval,
             ),
             log=self.log,
+            stop_event=stop_event,
         )
         try:
             summary = run.run(ids, encode_body(body), done=checkpoint.done(len(ids)), on_checkpoint=checkpoint.save)
@@ -224,6 +230,17 @@ class IntercomUpdateConversationsOperator(BaseOperator):
         if run.fatal is not None:
             self._push_summary(context, summary)
             raise IntercomPermanentError(run.fatal) from run.fatal
+        if run.stopped:
+            # Killed (on Airflow 3.3, SIGTERM calls on_kill without raising): not a success, and
+            # the checkpoint stays, so that a retry resumes.
+            self._push_summary(context, summary)
+            counts = summary["counts"]
+            raise IntercomCancelledError(
+                f"Task {self.task_id!r} was stopped after {counts['updated']} of {counts['total']} "
+                "conversations were updated; the summary is in this task's XCom.",
+                conn_id=self.intercom_conn_id,
+                hint="Updates are idempotent: clearing and re-running the task is safe.",
+            )
         failed = summary["failed"]
         if failed and self.fail_on_error:
             # Push first: downstream tasks and the UI must see what was done before the failure.
@@ -253,6 +270,8 @@ class IntercomUpdateConversationsOperator(BaseOperator):
 
     def on_kill(self) -> None:
         """Stop sending: Airflow calls this when the task is killed."""
+        if self._stop_event is not None:
+            self._stop_event.set()  # ends a search under way, or a run about to start
         if self._run is not None:
             self._run.stop()
 

@@ -125,8 +125,8 @@ ERRORS: dict[
         True,
         ("503 service_unavailable",),
     ),
-    "501": (501, "not_implemented", None, PUT, errors.IntercomServerError, False, False, ("501",)),
-    "505": (505, None, None, PUT, errors.IntercomServerError, False, False, ("505",)),
+    "501": (501, "not_implemented", None, PUT, errors.IntercomServerError, True, False, ("501",)),
+    "505": (505, None, None, PUT, errors.IntercomServerError, True, False, ("505",)),
     "400 with a field": (
         400,
         "parameter_invalid",
@@ -210,7 +210,8 @@ NETWORK: list[tuple[str, bool, bool, bool, tuple[str, ...]]] = [
 def test_network_errors(failure: Any, idempotent: bool, sent: bool, retryable: bool, says: tuple[str, ...]) -> None:
     err = network_error(failure, "refused", replace(PUT, idempotent=idempotent))
     assert type(err) is errors.IntercomConnectionError
-    assert (err.sent, err.retryable, err.permanent, err.status) == (sent, retryable, False, None)
+    # Only a failed certificate check fails again whenever it is tried: Airflow need not retry it.
+    assert (err.sent, err.retryable, err.permanent, err.status) == (sent, retryable, failure == "tls", None)
     assert str(err).startswith("Intercom API request PUT /conversations/3 failed: ")
     for fragment in says:
         assert fragment in str(err), str(err)

@@ -28,7 +28,7 @@ def target_concurrency(
     *,
     rate: float | None,
     latency: float | None,
-    answered_ok: int,
+    answered: int,
     cap: int,
 ) -> int:
     """Requests to keep in flight now.
@@ -40,15 +40,15 @@ def target_concurrency(
     :param rate: calls per second the budget allows (the window's limit over its length, or the
         user's ceiling), if known.
     :param latency: the smoothed mean latency in seconds, if measured.
-    :param answered_ok: requests answered with a 2xx so far.
+    :param answered: requests that got an HTTP answer so far (any status: the connection works).
     :param cap: the most ever allowed (``max_concurrency``).
     """
-    if answered_ok == 0:
+    if answered == 0:
         return 1
     wanted = (
         math.ceil(rate * latency * HEADROOM) + 1 if rate is not None and latency is not None else INITIAL_CONCURRENCY
     )
-    return max(1, min(wanted, RAMP * answered_ok, cap))
+    return max(1, min(wanted, RAMP * answered, cap))
 
 
 def allowed_rate(

@@ -71,6 +71,7 @@ class _Job:
     index: int
     attempt: int
     first_sent: float | None
+    last_error: IntercomError | None = None
 
 
 class _Waker:
@@ -139,7 +140,7 @@ class AsyncBulkEngine:
         #: One byte per id: 1 once Intercom confirmed it (or an earlier try did).
         self.confirmed = bytearray()
         self.finished = 0
-        self.answered_ok = 0
+        self.answered = 0
         #: The error that stopped the run for every id (401, 403), if any.
         self.fatal: IntercomError | None = None
         #: An unexpected exception in a request task (a bug); :meth:`run` re-raises it.
@@ -183,6 +184,9 @@ class AsyncBulkEngine:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await transport.close()
+            for _, _, job in self._retries:
+                if job.last_error is not None and self.outcomes[job.index] is None:
+                    self.outcomes[job.index] = ("failed", _stopped_waiting(conversation_ids[job.index], job.last_error))
 
     async def _dispatch(self, ids: Sequence[str], body: bytes, transport: AiohttpTransport, todo: Any) -> None:
         upcoming: _Job | None = None
@@ -192,8 +196,11 @@ class AsyncBulkEngine:
                 index = next(todo, None)
                 upcoming = _Job(index, 1, None) if index is not None else None
             retry_ready = bool(self._retries) and self._retries[0][0] <= now
-            if not retry_ready and upcoming is None:
-                if not self._retries and not self._tasks:
+            # Until Intercom has answered once, one id at a time, retries included: a bad token, a
+            # plan restriction or an unreachable host then costs one id's attempts, not a burst.
+            probing = self.answered == 0 and bool(self._retries or self._tasks)
+            if not retry_ready and (upcoming is None or probing):
+                if upcoming is None and not self._retries and not self._tasks:
                     return
                 until = self._retries[0][0] - now if self._retries else _MAX_IDLE
                 await self._waker.wait(min(until, _MAX_IDLE), for_answers=True)
@@ -201,7 +208,7 @@ class AsyncBulkEngine:
             target = target_concurrency(
                 rate=allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window),
                 latency=self.latency.mean,
-                answered_ok=self.answered_ok,
+                answered=self.answered,
                 cap=self._cap,
             )
             if self.state.in_flight >= target:
@@ -241,29 +248,29 @@ class AsyncBulkEngine:
         job = job if job.first_sent is not None else replace(job, first_sent=started)
         status: int | None = None
         headers = None
-        answered = False
+        recorded = False
         try:
             status, headers, content = await transport.send(info, body=body)
             self.latency.observe(self._clock() - started)
             self.state.on_answer(headers, status, seq, self._wall_clock())
-            answered = True
+            recorded = True
+            self.answered += 1
             conversation = parse_response(status, headers, content, info)
         except IntercomError as err:
-            if not answered:
+            if not recorded:
                 self.state.on_answer(headers, status, seq, self._wall_clock())
-                answered = True
+                recorded = True
             self._failed(job, cid, err)
         except asyncio.CancelledError:
             # Stopped while on the wire: it may have been applied, so it is not confirmed.
             self.outcomes[job.index] = ("failed", _cancelled_in_flight(cid))
             raise
         else:
-            self.answered_ok += 1
             self.outcomes[job.index] = ("updated", trim(conversation, self._options.xcom_fields))
             self.confirmed[job.index] = 1
             self.finished += 1
         finally:
-            if not answered:
+            if not recorded:
                 self.state.on_answer(None, None, seq, self._wall_clock())
 
     def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:
@@ -284,14 +291,28 @@ class AsyncBulkEngine:
         )
         retry = should_retry(err, attempt=job.attempt, elapsed=elapsed, delay=delay, policy=self._policy)
         if self._stopped or not retry:
-            self._finish(job.index, "failed", error_entry(cid, err.after_attempts(job.attempt, elapsed)))
+            final = err.after_attempts(job.attempt, elapsed)
+            self._finish(job.index, "failed", error_entry(cid, final))
+            if err.status is None and self.answered == 0:
+                # Not one answer yet, and the first request gave up on the network: Intercom
+                # cannot be reached (DNS, proxy, TLS), and every other id would wait the same way.
+                self.fatal = self.fatal or final
+                self.stop()
             return
         self._seq += 1
-        heapq.heappush(self._retries, (self._clock() + delay, self._seq, replace(job, attempt=job.attempt + 1)))
+        retry_job = replace(job, attempt=job.attempt + 1, last_error=err)
+        heapq.heappush(self._retries, (self._clock() + delay, self._seq, retry_job))
 
     def _finish(self, index: int, kind: str, entry: dict[str, Any]) -> None:
         self.outcomes[index] = (kind, entry)
         self.finished += 1
+
+
+def _stopped_waiting(cid: str, error: IntercomError) -> dict[str, Any]:
+    # Sent before, and failed: it may have been applied (a 5xx, a timeout), so it is not confirmed.
+    entry = error_entry(cid, error)
+    entry.update(reason="cancelled", message=f"the run was stopped while waiting to retry after: {error.message}")
+    return entry
 
 
 def _cancelled_in_flight(cid: str) -> dict[str, Any]:

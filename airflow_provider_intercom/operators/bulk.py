@@ -228,8 +228,11 @@ class IntercomUpdateConversationsOperator(BaseOperator):
             self._push_summary(context, run.summary)
             raise
         if run.fatal is not None:
+            # 401/403 (permanent: no Airflow retry), or Intercom out of reach (Airflow retries).
             self._push_summary(context, summary)
-            raise IntercomPermanentError(run.fatal) from run.fatal
+            if run.fatal.permanent:
+                raise IntercomPermanentError(run.fatal) from run.fatal
+            raise run.fatal
         if run.stopped:
             # Killed (on Airflow 3.3, SIGTERM calls on_kill without raising): not a success, and
             # the checkpoint stays, so that a retry resumes.

@@ -30,49 +30,49 @@ INTERCOM_RATE = APP_RATE_LIMIT_PER_WINDOW / RATE_LIMIT_WINDOW_SECONDS
 @pytest.mark.parametrize(("rate", "latency"), [(None, None), (INTERCOM_RATE, 1.0), (0.5, 0.01)])
 def test_one_probe_until_a_first_success(rate: float | None, latency: float | None) -> None:
     # A bad token or a plan restriction then costs one request, not a burst.
-    assert target_concurrency(rate=rate, latency=latency, answered_ok=0, cap=MAX_CONCURRENCY_LIMIT) == 1
+    assert target_concurrency(rate=rate, latency=latency, answered=0, cap=MAX_CONCURRENCY_LIMIT) == 1
 
 
 def test_before_latency_is_known_a_few_requests_go_out() -> None:
-    assert target_concurrency(rate=None, latency=None, answered_ok=100, cap=256) == INITIAL_CONCURRENCY
-    assert target_concurrency(rate=INTERCOM_RATE, latency=None, answered_ok=100, cap=256) == INITIAL_CONCURRENCY
-    assert target_concurrency(rate=None, latency=None, answered_ok=100, cap=2) == 2
+    assert target_concurrency(rate=None, latency=None, answered=100, cap=256) == INITIAL_CONCURRENCY
+    assert target_concurrency(rate=INTERCOM_RATE, latency=None, answered=100, cap=256) == INITIAL_CONCURRENCY
+    assert target_concurrency(rate=None, latency=None, answered=100, cap=2) == 2
 
 
 def test_rate_times_latency_with_headroom_is_kept_in_flight() -> None:
     # Little's law: 20 calls/s at 0.5 s each needs 10 in flight; the spread of latency adds a margin.
-    assert target_concurrency(rate=20.0, latency=0.5, answered_ok=1000, cap=256) == math.ceil(20 * 0.5 * HEADROOM) + 1
+    assert target_concurrency(rate=20.0, latency=0.5, answered=1000, cap=256) == math.ceil(20 * 0.5 * HEADROOM) + 1
     # Intercom's default limit at 1 s of latency needs more than the hard ceiling allows.
-    assert target_concurrency(rate=INTERCOM_RATE, latency=1.0, answered_ok=1000, cap=256) == 256
+    assert target_concurrency(rate=INTERCOM_RATE, latency=1.0, answered=1000, cap=256) == 256
 
 
 def test_concurrency_grows_with_latency_and_never_passes_the_cap() -> None:
     latencies = [0.01, 0.05, 0.1, 0.3, 1.0, 3.0]
-    uncapped = [target_concurrency(rate=INTERCOM_RATE, latency=lat, answered_ok=10**6, cap=10**6) for lat in latencies]
+    uncapped = [target_concurrency(rate=INTERCOM_RATE, latency=lat, answered=10**6, cap=10**6) for lat in latencies]
     assert uncapped == sorted(uncapped)
     assert uncapped[-1] > 10 * uncapped[0]
-    capped = [target_concurrency(rate=INTERCOM_RATE, latency=lat, answered_ok=10**6, cap=16) for lat in latencies]
+    capped = [target_concurrency(rate=INTERCOM_RATE, latency=lat, answered=10**6, cap=16) for lat in latencies]
     assert max(capped) == 16
     assert all(c <= 16 for c in capped)
 
 
 def test_growth_follows_successes_over_a_few_round_trips() -> None:
-    steps = [target_concurrency(rate=INTERCOM_RATE, latency=1.0, answered_ok=ok, cap=256) for ok in (1, 2, 4, 8, 32)]
+    steps = [target_concurrency(rate=INTERCOM_RATE, latency=1.0, answered=ok, cap=256) for ok in (1, 2, 4, 8, 32)]
     assert steps == [RAMP, 2 * RAMP, 4 * RAMP, 8 * RAMP, 256]
 
 
 @given(
     rate=st.one_of(st.none(), st.floats(min_value=0, max_value=1e5)),
     latency=st.one_of(st.none(), st.floats(min_value=0, max_value=600)),
-    answered_ok=st.integers(min_value=0, max_value=10**9),
+    answered=st.integers(min_value=0, max_value=10**9),
     cap=st.integers(min_value=1, max_value=MAX_CONCURRENCY_LIMIT),
 )
 def test_target_is_always_between_one_and_the_cap(
-    rate: float | None, latency: float | None, answered_ok: int, cap: int
+    rate: float | None, latency: float | None, answered: int, cap: int
 ) -> None:
-    target = target_concurrency(rate=rate, latency=latency, answered_ok=answered_ok, cap=cap)
+    target = target_concurrency(rate=rate, latency=latency, answered=answered, cap=cap)
     assert 1 <= target <= cap
-    assert target <= max(1, RAMP * answered_ok)
+    assert target <= max(1, RAMP * answered)
 
 
 def test_allowed_rate_is_the_lower_of_the_limit_and_the_users_ceiling() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_intercom.bulk import BulkOptions, BulkRun
-from airflow_provider_intercom.client import IntercomAuthError, IntercomClient, IntercomForbiddenError
+from airflow_provider_intercom.client import IntercomAuthError, IntercomClient, IntercomForbiddenError, RetryPolicy
 from airflow_provider_intercom.client._aiohttp_client import encode_body
 from airflow_provider_intercom.client.facts import DEFAULT_XCOM_FIELDS
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
@@ -359,3 +359,37 @@ def test_a_stop_before_the_start_sends_nothing(intercom_emulator: IntercomEmulat
     summary = run.run(_ids(5), encode_body(READ))
     assert intercom_emulator.requests == []
     assert summary["counts"]["failed"] == 5
+
+
+# -- Stops that leave ids mid-flight ---------------------------------------------------------
+
+
+def test_an_unreachable_intercom_costs_one_id_not_every_id() -> None:
+    # A port nothing listens on: the probe gives up after its retries, and the run stops there.
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = IntercomClient("not-a-real-token", base_url=f"http://127.0.0.1:{port}", retry_policy=FAST_RETRIES)
+    run = BulkRun(client, BulkOptions(), log=LOG)
+    summary = run.run(_ids(50), encode_body(READ))
+    assert run.fatal is not None
+    assert run.fatal.status is None
+    assert "could not connect" in str(run.fatal)
+    assert summary["counts"]["requests"] == FAST_RETRIES.max_retries + 1
+    assert summary["failed"][0]["reason"] == "network"
+    assert {f["reason"] for f in summary["failed"][1:]} == {"cancelled"}
+
+
+@pytest.mark.intercom_emulator(conversations=5)
+def test_an_id_waiting_to_retry_at_a_stop_says_so_with_its_last_error(intercom_emulator: IntercomEmulator) -> None:
+    # Every PUT answers 503, which is retried after a backoff: a stop lands during that wait.
+    intercom_emulator.inject("status", status=503, times=None, method="PUT")
+    policy = RetryPolicy(max_retries=5, backoff_base=20.0, backoff_cap=20.0)
+    run = BulkRun(make_client(intercom_emulator, retry_policy=policy), BulkOptions(), log=LOG)
+    threading.Timer(1.0, run.stop).start()
+    summary = run.run(_ids(1), encode_body(READ))
+    (entry,) = summary["failed"]
+    assert (entry["reason"], entry["status"]) == ("cancelled", 503)
+    assert entry["message"].startswith("the run was stopped while waiting to retry after:")

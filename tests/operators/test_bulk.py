@@ -17,6 +17,7 @@ import pytest
 
 from airflow_provider_intercom.exceptions import (
     IntercomAuthError,
+    IntercomCancelledError,
     IntercomError,
     IntercomForbiddenError,
     IntercomPermanentError,
@@ -349,7 +350,7 @@ def test_on_kill_stops_the_run_and_sends_nothing_afterwards(intercom_emulator: I
     killer.start()
 
     # execute() runs in the main thread, as in a task (Airflow 2 refuses it anywhere else).
-    with pytest.raises(IntercomError, match=r"\(cancelled\)"):
+    with pytest.raises(IntercomCancelledError, match=r"Task 't' was stopped after \d+ of 400 conversations"):
         _execute(op, ti)
 
     killer.join()
@@ -357,6 +358,33 @@ def test_on_kill_stops_the_run_and_sends_nothing_afterwards(intercom_emulator: I
     assert_nothing_sent_after(intercom_emulator, killer.at, accounted=counts["requests"], on_wire=2)
     assert counts["failed"] > 300
     assert counts["requests"] < 30
+
+
+def test_a_killed_run_fails_even_without_fail_on_error(intercom_emulator: IntercomEmulator) -> None:
+    # On Airflow 3.3, SIGTERM calls on_kill without raising: the run must not pass for a success.
+    op = IntercomMarkConversationsReadOperator(
+        task_id="t", conversation_ids=_ids(400), max_concurrency=2, fail_on_error=False
+    )
+    ti = FakeTaskInstance()
+    killer = AfterPuts(intercom_emulator, 10, op.on_kill)
+    killer.start()
+    with pytest.raises(IntercomCancelledError, match="was stopped after"):
+        _execute(op, ti)
+    killer.join()
+    assert ti.pushed["return_value"]["counts"]["updated"] < 400
+
+
+def test_on_kill_during_the_search_sends_no_put(intercom_emulator: IntercomEmulator) -> None:
+    intercom_emulator.inject("slow", delay=1.0, path="/conversations/search", times=None)
+    op = IntercomMarkConversationsReadOperator(
+        task_id="t", search_query={"field": "read", "operator": "=", "value": False}
+    )
+    killer = threading.Timer(0.3, op.on_kill)
+    killer.start()
+    with pytest.raises(IntercomCancelledError):
+        _execute(op, FakeTaskInstance())
+    killer.join()
+    assert puts(intercom_emulator) == []
 
 
 # -- In real DAG runs --------------------------------------------------------------------------

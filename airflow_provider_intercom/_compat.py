@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseHook, BaseOperator, BaseOperatorLink, Context
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
+    from airflow.sdk.exceptions import (
+        AirflowException,
+        AirflowFailException,
+        AirflowNotFoundException,
+        AirflowRuntimeError,
+    )
     from airflow.sdk.execution_time.xcom import XCom
     from airflow.sdk.log import mask_secret
 else:
@@ -22,6 +27,11 @@ else:
         from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
     except ImportError:  # Airflow 2.x
         from airflow.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
+
+    try:
+        from airflow.sdk.exceptions import AirflowRuntimeError
+    except ImportError:  # Airflow 2.x: no Task SDK, and no task state store to raise it
+        AirflowRuntimeError = AirflowException
 
     try:
         from airflow.sdk import BaseHook
@@ -57,6 +67,7 @@ __all__ = [
     "AirflowException",
     "AirflowFailException",
     "AirflowNotFoundException",
+    "AirflowRuntimeError",
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",

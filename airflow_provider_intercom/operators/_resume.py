@@ -18,13 +18,17 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
-from airflow_provider_intercom._compat import Context
+from airflow_provider_intercom._compat import AirflowRuntimeError, Context
 from airflow_provider_intercom.bulk import _checkpoint as ck
 
 __all__ = ["META_KEY", "Checkpoint", "StateStore", "open_checkpoint"]
 
 #: The store key of the meta record; the parts live under ``META_KEY + "/..."``.
 META_KEY = "intercom_bulk"
+#: What reading or writing the store can raise: its API's errors, and a malformed record's
+#: (a missing key, a wrong type). Anything else is a bug, and fails the task.
+STORE_ERRORS: tuple[type[Exception], ...] = (AirflowRuntimeError, OSError, ValueError, TypeError, KeyError)
+_READ_ERRORS: tuple[type[Exception], ...] = (ck.CheckpointError, *STORE_ERRORS)
 #: Retention of a tombstone, on a store that cannot delete keys.
 TOMBSTONE_RETENTION = timedelta(hours=1)
 
@@ -162,7 +166,7 @@ class Checkpoint:
             for key, value in items:
                 self._store.set(key, value)
                 self.writes += 1
-        except Exception as err:  # noqa: BLE001 - a lost checkpoint only costs re-sends
+        except STORE_ERRORS as err:  # a lost checkpoint only costs re-sends
             if self._log is not None:
                 self._log.warning("Could not write the resume checkpoint (a retry may re-send more): %s", err)
             return False
@@ -186,10 +190,10 @@ def forget(store: StateStore, meta: Mapping[str, Any] | None, log: _Log | None) 
         delete(META_KEY)
         for key in _part_keys(meta or {}):
             delete(key)
-    except Exception as err:  # noqa: BLE001
+    except STORE_ERRORS as err:
         if log is not None:
             log.warning("Could not delete the resume checkpoint: %s", err)
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(*STORE_ERRORS):
             store.set(META_KEY, {"format": ck.FORMAT, "complete": True}, retention=TOMBSTONE_RETENTION)
 
 
@@ -224,7 +228,7 @@ def open_checkpoint(
         return Checkpoint()
     try:
         meta = store.get(META_KEY)
-    except Exception as err:  # noqa: BLE001 - an unreadable store means starting over
+    except STORE_ERRORS as err:  # an unreadable store means starting over
         log.warning("Starting over: the resume checkpoint could not be read (%s).", err)
         return Checkpoint(store, fingerprint=ck.fingerprint(ids, query, body), log=log) if enabled else Checkpoint()
     if not enabled:
@@ -239,7 +243,7 @@ def open_checkpoint(
     if decision.resume:
         try:
             return _resume(store, meta, fingerprint, ids, log)
-        except Exception as err:  # noqa: BLE001 - undecodable, inconsistent or unreadable: send again
+        except _READ_ERRORS as err:  # undecodable, inconsistent or unreadable: send again
             decision = ck.Decision(False, f"the checkpoint is inconsistent or unreadable ({err!r})")
     if meta is not None:
         forget(store, meta if isinstance(meta, dict) else None, log)

@@ -48,56 +48,15 @@ def first_unread_conversation() -> str:
     raise LookupError("the Intercom workspace has no unread conversation to mark read")
 
 
-def load_dag(dag_id: str) -> Any:
-    """Parse the DAGs folder as the scheduler would, and return one DAG."""
-    try:
-        from airflow.dag_processing.dagbag import DagBag  # Airflow 3.x
-    except ImportError:  # Airflow 2.x
-        from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
-    dags_folder = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
-    bag = DagBag(dag_folder=dags_folder)
-    if bag.import_errors:
-        raise RuntimeError(f"DAG import errors in {dags_folder}: {bag.import_errors}")
-    dag = bag.get_dag(dag_id)
-    if dag is None:
-        raise LookupError(f"DAG {dag_id!r} not found in {dags_folder}")
-    return dag
-
-
-def _state(value: Any) -> str:
-    """``DagRunState.SUCCESS`` / ``"success"`` / ``None`` -> ``"success"`` / ``"none"``."""
-    return str(getattr(value, "value", value)).split(".")[-1].lower()
-
-
 def run(dag_id: str, conversation_id: str) -> tuple[str, dict[str, str], dict[str, Any]]:
     """``dag.test()`` the DAG; return the run's state, each task's state and its return_value XComs."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
+    from airflow_provider_intercom.testing.dagrun import load_dag, run_dag
 
-    try:
-        from airflow.models.xcom import XComModel as XComRow  # Airflow 3.x
-
-        def deserialize(row: Any) -> Any:
-            return XComRow.deserialize_value(row)
-
-    except ImportError:  # Airflow 2.x
-        from airflow.models.xcom import XCom as XComRow  # type: ignore[no-redef]
-
-        def deserialize(row: Any) -> Any:
-            # 2.x deserializes the column when the ORM loads the row (XCom.init_on_load).
-            return row.value
-
-    dag_run = load_dag(dag_id).test(run_conf={"conversation_id": conversation_id})
-    with create_session() as session:
-        tis = session.query(TaskInstance).filter(TaskInstance.dag_id == dag_id, TaskInstance.run_id == dag_run.run_id)
-        task_states = {ti.task_id: _state(ti.state) for ti in tis}
-        rows = (
-            session.query(XComRow)
-            .filter(XComRow.dag_id == dag_id, XComRow.run_id == dag_run.run_id, XComRow.key == "return_value")
-            .all()
-        )
-        xcoms = {row.task_id: deserialize(row) for row in rows}
-    return _state(dag_run.state), task_states, xcoms
+    dags_folder = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
+    result = run_dag(load_dag(dags_folder, dags_folder, dag_id), {"conversation_id": conversation_id})
+    task_states = {task_id: state for (task_id, _), state in result.task_states.items()}
+    xcoms = {task_id: value for (task_id, _, key), value in result.xcoms.items() if key == "return_value"}
+    return result.state, task_states, xcoms
 
 
 def main(argv: list[str] | None = None) -> int:

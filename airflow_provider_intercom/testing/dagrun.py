@@ -7,6 +7,7 @@ functions run: they import Airflow.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ class DagRunResult:
     :param state: the run's state, e.g. ``"success"``.
     :param task_states: ``(task_id, map_index) -> state`` (map index -1 for unmapped tasks).
     :param xcoms: ``(task_id, map_index, key) -> value`` of every XCom of the run.
+    :param dag: the DAG that ran.
     """
 
     dag_id: str
@@ -31,6 +33,7 @@ class DagRunResult:
     state: str
     task_states: dict[tuple[str, int], str]
     xcoms: dict[tuple[str, int, str], Any] = field(default_factory=dict)
+    dag: Any = field(default=None, repr=False, compare=False)
 
     def state_of(self, task_id: str, map_index: int = -1) -> str:
         """A task instance's state, e.g. ``"success"``.
@@ -92,6 +95,25 @@ def load_dag(dag_file: str | Path, dags_folder: str | Path, dag_id: str | None =
     return dag
 
 
+def _log_at_the_configured_level() -> None:
+    """Make ``dag.test()`` log at ``[logging] logging_level``, as a deployment does.
+
+    Airflow 3.0 leaves structlog unconfigured in ``dag.test()``, so its in-process supervisor logs
+    at DEBUG, including each ``MaskSecret`` message it relays, secret in clear. From 3.1 on,
+    Airflow configures structlog at the configured level itself; Airflow 2 does not use it.
+    """
+    try:
+        import structlog
+    except ImportError:  # Airflow 2.x
+        return
+    if structlog.is_configured():
+        return
+    from airflow.configuration import conf
+
+    level = logging.getLevelName(conf.get("logging", "logging_level", fallback="INFO").upper())
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
+
+
 def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunResult:
     """``dag.test()`` a DAG and collect its task states and XComs.
 
@@ -114,6 +136,7 @@ def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunResult:
             # Airflow 2 deserializes the column when the ORM loads the row (BaseXCom.init_on_load).
             return row.value
 
+    _log_at_the_configured_level()
     dag_run = dag.test(run_conf=conf)
     dag_id, run_id = dag.dag_id, dag_run.run_id
     with create_session() as session:
@@ -125,4 +148,5 @@ def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunResult:
             state=_state(dag_run.state),
             task_states={(ti.task_id, ti.map_index): _state(ti.state) for ti in tis},
             xcoms={(row.task_id, row.map_index, row.key): deserialize(row) for row in rows},
+            dag=dag,
         )

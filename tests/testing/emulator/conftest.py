@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -12,9 +13,14 @@ from tests.testing.emulator._support import session_for
 
 
 @pytest.fixture
-def emu() -> Iterator[IntercomEmulator]:
-    with IntercomEmulator(conversations=30, seed=3) as emulator:
-        yield emulator
+def intercom_emulator_options() -> dict[str, Any]:
+    """A small emulator per test, through the package's own ``intercom_emulator`` fixture."""
+    return {"conversations": 30, "seed": 3}
+
+
+@pytest.fixture
+def emu(intercom_emulator: IntercomEmulator) -> IntercomEmulator:
+    return intercom_emulator
 
 
 @pytest.fixture

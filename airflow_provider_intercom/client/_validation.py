@@ -161,6 +161,19 @@ def validate_per_page(per_page: Any) -> int:
     return per_page
 
 
+#: The fields of ``PUT /conversations/{id}`` that :func:`validate_update` takes, by name.
+UPDATE_FIELDS: tuple[str, ...] = ("read", "title", "custom_attributes", "company_id", "remove_company")
+
+
+def update_body_of(source: object, *, where: str) -> dict[str, Any]:
+    """:func:`validate_update` of the :data:`UPDATE_FIELDS` attributes of ``source`` (an operator).
+
+    :param source: an object with those attributes.
+    :param where: what to call the update in error messages.
+    """
+    return validate_update(**{name: getattr(source, name) for name in UPDATE_FIELDS}, where=where)
+
+
 def validate_update(
     *,
     read: Any = None,

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_intercom._compat import BaseOperator, Context
 from airflow_provider_intercom.client._error import IntercomCancelledError, IntercomError, IntercomValidationError
 from airflow_provider_intercom.client._validation import (
+    update_body_of,
     validate_conversation_ids,
     validate_search_query,
-    validate_update,
 )
 from airflow_provider_intercom.client.facts import (
     DEFAULT_PROGRESS_INTERVAL,
@@ -183,14 +183,7 @@ class IntercomUpdateConversationsOperator(BaseOperator):
         from airflow_provider_intercom.operators._resume import open_checkpoint
 
         where = f"Task {self.task_id!r}"
-        body = validate_update(
-            read=self.read,
-            title=self.title,
-            custom_attributes=self.custom_attributes,
-            company_id=self.company_id,
-            remove_company=self.remove_company,
-            where=where,
-        )
+        body = update_body_of(self, where=where)
         given = validate_conversation_ids(self.conversation_ids) if self.conversation_ids is not None else None
         query = validate_search_query(self.search_query) if given is None else None
         # Created here, not in __init__: Airflow copies operators, and an Event cannot be copied.

@@ -11,7 +11,7 @@ from typing import Any
 
 from airflow_provider_intercom._compat import BaseOperator, Context
 from airflow_provider_intercom.client._error import IntercomError
-from airflow_provider_intercom.client._validation import validate_conversation_id, validate_update
+from airflow_provider_intercom.client._validation import update_body_of, validate_conversation_id
 from airflow_provider_intercom.connection import DEFAULT_CONN_ID
 from airflow_provider_intercom.exceptions import task_error
 from airflow_provider_intercom.hooks.intercom import IntercomHook
@@ -85,14 +85,7 @@ class IntercomUpdateConversationOperator(BaseOperator):
         """
         try:
             conversation_id = validate_conversation_id(self.conversation_id)
-            body = validate_update(
-                read=self.read,
-                title=self.title,
-                custom_attributes=self.custom_attributes,
-                company_id=self.company_id,
-                remove_company=self.remove_company,
-                where=f"Task {self.task_id!r}",
-            )
+            body = update_body_of(self, where=f"Task {self.task_id!r}")
             hook = IntercomHook(self.intercom_conn_id)
             try:
                 conversation = hook.client.put_conversation(conversation_id, body)

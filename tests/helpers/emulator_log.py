@@ -59,14 +59,14 @@ def assert_nothing_sent_after(emulator: IntercomEmulator, stopped_at: float, *, 
     """Check that a run stopped at ``stopped_at`` sent nothing afterwards.
 
     The emulator stamps a request when it reads it, which may be a little after the client wrote
-    it; so rather than compare times closely: no PUT arrives any more, every PUT is one the run's
-    summary accounts for (``counts.requests``), and only those already on the wire when the stop
-    came (at most ``on_wire``) arrived after it.
+    it; so rather than compare times closely: every PUT is one the run's summary accounts for
+    (``counts.requests``), and only those already on the wire when the stop came (at most
+    ``on_wire``) arrived after it.
     """
-    before = len(puts(emulator))
-    time.sleep(0.3)
+    # A PUT written just before the stop may be read after the run returned on a loaded machine:
+    # wait a little so that it is counted below, where it must be one of those on the wire.
+    time.sleep(0.5)
     sent = puts(emulator)
-    assert len(sent) == before, "a PUT arrived after the run had returned"
     assert len(sent) <= accounted, (len(sent), accounted)
     late = [r.received_at - stopped_at for r in sent if r.received_at > stopped_at]
     assert len(late) <= on_wire, late

@@ -244,7 +244,7 @@ class AsyncBulkEngine:
 
     async def _attempt(self, job: _Job, seq: int, cid: str, body: bytes, transport: AiohttpTransport) -> None:
         info = self._client.request_info("PUT", f"/conversations/{cid}")
-        started = self._clock()
+        started, sent_at = self._clock(), self._wall_clock()
         job = job if job.first_sent is not None else replace(job, first_sent=started)
         status: int | None = None
         headers = None
@@ -252,13 +252,13 @@ class AsyncBulkEngine:
         try:
             status, headers, content = await transport.send(info, body=body)
             self.latency.observe(self._clock() - started)
-            self.state.on_answer(headers, status, seq, self._wall_clock())
+            self.state.on_answer(headers, status, seq, sent_at)
             recorded = True
             self.answered += 1
             conversation = parse_response(status, headers, content, info)
         except IntercomError as err:
             if not recorded:
-                self.state.on_answer(headers, status, seq, self._wall_clock())
+                self.state.on_answer(headers, status, seq, sent_at)
                 recorded = True
             self._failed(job, cid, err)
         except asyncio.CancelledError:
@@ -271,7 +271,7 @@ class AsyncBulkEngine:
             self.finished += 1
         finally:
             if not recorded:
-                self.state.on_answer(None, None, seq, self._wall_clock())
+                self.state.on_answer(None, None, seq, sent_at)
 
     def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:
         if err.status in FAIL_FAST_STATUSES or (err.permanent and err.status is None):

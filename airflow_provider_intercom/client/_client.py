@@ -260,13 +260,14 @@ class IntercomClient:
             raise IntercomCancelledError("The task was stopped; no further request is sent.")
         limiter = self.rate_limiter
         seq = limiter.acquire(self.stop_event) if limiter is not None else None
+        sent_at = self._wall_clock()
         headers: Mapping[str, str] | None = None
         status: int | None = None
         try:
             status, headers, content = self._transport.send(info, json=json, params=params)
         finally:
             if limiter is not None:
-                limiter.release(headers, status, seq)
+                limiter.release(headers, status, seq, sent_at)
         return parse_response(status, headers, content, info)
 
     # -- API methods -------------------------------------------------------------------------

@@ -196,7 +196,7 @@ class RateLimitState:
         headers: Mapping[str, str] | None,
         status: int | None,
         seq: int | None = None,
-        now: float | None = None,
+        sent_at: float | None = None,
     ) -> None:
         """Record the answer to a sent request.
 
@@ -204,8 +204,8 @@ class RateLimitState:
         :param status: the response status, or None when no response came back.
         :param seq: what :meth:`on_send` returned for the request; None counts every request in
             flight as unaccounted (the cautious reading).
-        :param now: when the answer arrived, in UNIX seconds; lets a 429 reveal a clock that runs
-            ahead of Intercom's.
+        :param sent_at: when the request was sent, in UNIX seconds; lets a 429 reveal a clock that
+            runs ahead of Intercom's.
         """
         if seq is None:
             seq = self.sends - self.in_flight + 1
@@ -224,10 +224,11 @@ class RateLimitState:
             # A 429 can come while the app's headers still show budget (the workspace's shared
             # budget ran out): nothing more goes out until its window ends.
             remaining = 0.0
-            if now is not None and now >= reset_at:
-                # Intercom still counts a window this clock has already seen end: this clock runs
-                # ahead of Intercom's by at least that much (at most that plus the latency).
-                skew = max(self.skew, now - reset_at + PROBE_POLL)
+            if sent_at is not None and sent_at >= reset_at:
+                # Intercom counted, in a window that this clock saw end before the request was even
+                # sent, a request it received after that: this clock runs ahead of Intercom's by at
+                # least that much. (The send time, not the answer's: latency is no skew.)
+                skew = max(self.skew, sent_at - reset_at + PROBE_POLL)
                 if self.last_send_at is not None:
                     self.last_send_at -= skew - self.skew  # it too is kept on Intercom's clock
                 self.skew = skew
@@ -316,13 +317,20 @@ class AdaptiveRateLimiter:
                 # Capped so that a stop request is noticed within a quarter second.
                 self._cond.wait(min(delay, 0.25))
 
-    def release(self, headers: Mapping[str, str] | None, status: int | None = None, seq: int | None = None) -> None:
+    def release(
+        self,
+        headers: Mapping[str, str] | None,
+        status: int | None = None,
+        seq: int | None = None,
+        sent_at: float | None = None,
+    ) -> None:
         """Record the answer to a request :meth:`acquire` let through.
 
         :param headers: the response headers, or None when no response came back.
         :param status: the response status, or None when no response came back.
         :param seq: what :meth:`acquire` returned for the request.
+        :param sent_at: when the request was sent, in UNIX seconds.
         """
         with self._cond:
-            self.state.on_answer(headers, status, seq, self._clock())
+            self.state.on_answer(headers, status, seq, sent_at)
             self._cond.notify_all()

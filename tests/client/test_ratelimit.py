@@ -192,17 +192,17 @@ def test_sending_resumes_at_the_full_limit_once_a_window_has_ended() -> None:
 
 def test_a_429_after_a_projected_window_change_holds_until_intercoms_window_ends() -> None:
     # This clock runs ahead of Intercom's: it projected the next window at 1010.0, but Intercom is
-    # still in the one ending at 1010 and says so with a 429 that arrives at 1010.3.
+    # still in the one ending at 1010 and says so with a 429 to a request sent at 1010.1.
     state = RateLimitState()
     seq = state.on_send(1000.0)
     state.on_answer(headers(0, 1010, limit=100), 200, seq)
     assert state.send_delay(1010.1) == 0  # projected: the next window, with the full limit
     seq = state.on_send(1010.1)
-    state.on_answer(headers(40, 1010, limit=100), 429, seq, 1010.3)
-    assert state.skew == pytest.approx(0.3 + PROBE_POLL)
-    assert state.send_delay(1010.3) > 0  # on Intercom's clock the window has not ended yet
-    assert state.send_delay(1010.3 + PROBE_POLL) == 0  # now it has: sending resumes, at the full limit
-    assert state.window_left(1010.3 + PROBE_POLL) == 100
+    state.on_answer(headers(40, 1010, limit=100), 429, seq, 1010.1)
+    assert state.skew == pytest.approx(0.1 + PROBE_POLL)  # the send time's lead, not the latency
+    assert state.send_delay(1010.1) > 0  # on Intercom's clock the window has not ended yet
+    assert state.send_delay(1010.5) == 0  # now it has: sending resumes...
+    assert (state.reset_at, state.remaining) == (1020, 100)  # ...in the next window, at the full limit
 
 
 def test_answers_without_rate_limit_headers_leave_the_budget_unknown() -> None:

@@ -86,9 +86,13 @@ def count_windows(
     """Successes per rate window that lies wholly within ``[run_start, run_end]``, by arrival time.
 
     The emulator's windows are aligned to multiples of ``window`` in UNIX time, as its limiter's;
-    a window the run only partly covers (the ramp-up, the tail) is left out.
+    a window the run only partly covers (the ramp-up, the tail) is left out. The run ends, for
+    this count, when its last request arrives: after that the client has nothing left to send and
+    only waits for answers (seconds, at a 1 s median latency), which says nothing of its pacing.
     """
     puts = [r for r in log if r["method"] == "PUT"]
+    if puts:
+        run_end = min(run_end, max(r["received_at"] for r in puts))
     first_full = int(-(-run_start // window))  # ceil
     last_full = int(run_end // window) - 1
     ok_per_window = Counter(int(r["received_at"] // window) for r in puts if r["status"] == 200)

@@ -78,29 +78,25 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes, requ
         body = json.loads(content) if content else None
     except ValueError:
         if 200 <= status < 300:
-            raise IntercomResponseError(
-                f"answered {status} with a body that is not valid JSON: {snippet(content)}",
-                status=status,
-                method=request.method,
-                path=request.path,
-                conn_id=request.conn_id,
-                request_id=headers.get("X-Request-Id"),
-                hint=_ALTERED_HINT,
-            ) from None
+            raise _unreadable(f"a body that is not valid JSON: {snippet(content)}", status, headers, request) from None
     if 200 <= status < 300:
         if not isinstance(body, dict):
             what = "an empty body" if not content else f"JSON that is not an object: {snippet(content)}"
-            raise IntercomResponseError(
-                f"answered {status} with {what}",
-                status=status,
-                method=request.method,
-                path=request.path,
-                conn_id=request.conn_id,
-                request_id=headers.get("X-Request-Id"),
-                hint=_ALTERED_HINT,
-            )
+            raise _unreadable(what, status, headers, request)
         return body
     raise http_error(status, headers, content, body, request)
+
+
+def _unreadable(what: str, status: int, headers: Mapping[str, str], request: RequestInfo) -> IntercomResponseError:
+    return IntercomResponseError(
+        f"answered {status} with {what}",
+        status=status,
+        method=request.method,
+        path=request.path,
+        conn_id=request.conn_id,
+        request_id=headers.get("X-Request-Id"),
+        hint=_ALTERED_HINT,
+    )
 
 
 def http_error(

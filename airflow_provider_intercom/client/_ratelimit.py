@@ -257,8 +257,10 @@ class RateLimitState:
         ):
             # A 429 for a window that a projection took for over: it is not, at Intercom.
             self.reset_at, self.remaining, self._anchor = reset_at, 0, max(self._anchor, seq)
-        elif reset_at == self.reset_at and (seq > self._anchor or status == 429):
-            # Answers arrive out of order: the freshest figure is the answer to the latest send.
+        elif reset_at == self.reset_at and (self.remaining is None or remaining < self.remaining):
+            # Within a window Intercom's count only grows, so the lowest figure is the freshest,
+            # whichever request it answers: requests sent a moment apart over separate connections
+            # may arrive in either order, so the answer to the latest send can be the older figure.
             self.remaining, self._anchor = int(remaining), max(self._anchor, seq)
         # An answer from an earlier window says nothing about this one.
 

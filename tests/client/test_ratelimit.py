@@ -153,6 +153,20 @@ def test_a_late_answer_from_the_same_window_never_raises_the_budget() -> None:
     assert state.window_left(1000.0) == 0
 
 
+def test_requests_that_arrived_in_swapped_order_leave_the_lower_figure() -> None:
+    # Sent a millisecond apart over two connections, the later one reached Intercom first: its
+    # answer says 2 left, the earlier one's says 1. Taking the latest send's figure (2) would let
+    # two more out, one of them a 429 (seen in CI).
+    state = RateLimitState()
+    first = state.on_send(1000.0)
+    second = state.on_send(1000.001)
+    state.on_answer(headers(2, 1001), 200, second)
+    state.on_answer(headers(1, 1001), 200, first)
+    assert state.window_left(1000.5) == 1
+    state.on_send(1000.5)
+    assert state.send_delay(1000.5) == pytest.approx(0.5)  # spent: wait for the window to end
+
+
 def test_an_answer_from_an_earlier_window_says_nothing_about_this_one() -> None:
     state = RateLimitState()
     first = state.on_send(1010.0)

@@ -65,7 +65,8 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
         "region",
         "Region",
         "Where the workspace is hosted: us (api.intercom.io), eu (api.eu.intercom.io) "
-        "or au (api.au.intercom.io). Ignored when Host is set.",
+        "or au (api.au.intercom.io). An Intercom Host sets it; with a proxy Host it only names the "
+        "workspace's region, for links and the Test button.",
         "string",
         DEFAULT_REGION,
         ("us", "eu", "au"),
@@ -264,8 +265,9 @@ class IntercomConnectionSettings:
             # A regional Intercom host says where the workspace lives (links, Test button).
             host_region = _REGION_BY_HOST.get(urlsplit(base_url).hostname or "")
             # The connection form saves every extra at its default, so only a region other than the
-            # default is a choice the user made, and worth a warning when the Host disagrees.
-            if region != DEFAULT_REGION and host_region != region:
+            # default is a choice the user made, and worth a warning when Intercom's Host disagrees.
+            # Behind a proxy Host the region still says where the workspace lives: no conflict.
+            if region != DEFAULT_REGION and host_region is not None and host_region != region:
                 warn(
                     f"{_name(conn_id)} sets both Host ({base_url}) and extra 'region' "
                     f"({region}); Host wins. Remove one of them."

@@ -62,18 +62,18 @@ def test_regions(region: str, url: str, app: str) -> None:
     assert (s.base_url, s.app_base_url) == (url, app)
 
 
-def test_host_overrides_region_with_a_warning() -> None:
-    s = settings(host="https://proxy.example.com/intercom/", region="eu")
-    assert s.base_url == "https://proxy.example.com/intercom"
-    assert s.region == "eu"
+def test_an_intercom_host_overrides_a_region_it_disagrees_with_with_a_warning() -> None:
+    s = settings(host="https://api.au.intercom.io", region="eu")
+    assert (s.base_url, s.region) == ("https://api.au.intercom.io", "au")
     assert settings.warnings == [  # type: ignore[attr-defined]
-        "Intercom connection 'intercom_x' sets both Host (https://proxy.example.com/intercom) and extra 'region' "
+        "Intercom connection 'intercom_x' sets both Host (https://api.au.intercom.io) and extra 'region' "
         "(eu); Host wins. Remove one of them."
     ]
 
 
 def test_schemeless_host_and_port_from_a_uri_connection() -> None:
     assert settings(host="api.eu.intercom.io").base_url == "https://api.eu.intercom.io"
+    assert settings(host="https://proxy.example.com/intercom/").base_url == "https://proxy.example.com/intercom"
     assert settings(host="127.0.0.1", port=8089).base_url == "https://127.0.0.1:8089"
     assert settings(host="http://localhost:8089").base_url == "http://localhost:8089"
     assert settings(host="http://[::1]:8089").base_url == "http://[::1]:8089"
@@ -176,7 +176,8 @@ def test_a_token_with_inner_whitespace_or_non_ascii_is_refused_without_echoing_i
         ("https://api.eu.intercom.io", "us", "eu", False),
         ("https://proxy.example.com", "us", "us", False),
         ("https://api.eu.intercom.io", "au", "eu", True),
-        ("https://proxy.example.com", "au", "au", True),
+        # Behind a proxy the region still names the workspace's region: no conflict.
+        ("https://proxy.example.com", "au", "au", False),
         ("https://proxy.example.com", None, "us", False),
     ],
 )

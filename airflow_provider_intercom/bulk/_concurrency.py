@@ -4,7 +4,9 @@ Throughput is at most concurrency / latency (Little's law). To reach a rate of `
 second at a mean latency of ``L`` seconds, ``r * L`` requests must be in flight; the engine keeps
 a margin above that for the latency's spread. The rate-limit budget still decides *when* each
 request goes out (:mod:`airflow_provider_intercom.client._ratelimit`); concurrency only makes sure
-there is always a request ready to go when the budget allows one.
+there is always a request ready to go when the budget allows one. What is left of the current
+window bounds the requests in flight through that limiter too: no request is sent while the
+window's remaining calls, less those sent since the latest figure, are spent.
 """
 
 from __future__ import annotations

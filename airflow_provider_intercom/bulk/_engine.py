@@ -143,6 +143,10 @@ class AsyncBulkEngine:
         self.answered = 0
         #: The error that stopped the run for every id (401, 403), if any.
         self.fatal: IntercomError | None = None
+        #: Ids that failed with an error a later try of the task might fix: 5xx, 429s, the network,
+        #: and 404 (a conversation created a moment ago may not be found yet). The others failed
+        #: with one that no retry can fix (400, 422).
+        self.retryable_failures = 0
         #: An unexpected exception in a request task (a bug); :meth:`run` re-raises it.
         self.bug: BaseException | None = None
         self._stopped = False
@@ -283,6 +287,7 @@ class AsyncBulkEngine:
             return
         if err.status == 404:
             self._finish(job.index, "skipped" if self._options.ignore_not_found else "failed", error_entry(cid, err))
+            self.retryable_failures += not self._options.ignore_not_found
             return
         assert job.first_sent is not None
         elapsed = self._clock() - job.first_sent
@@ -293,6 +298,8 @@ class AsyncBulkEngine:
         if self._stopped or not retry:
             final = err.after_attempts(job.attempt, elapsed)
             self._finish(job.index, "failed", error_entry(cid, final))
+            if not final.permanent:
+                self.retryable_failures += 1
             if err.status is None and self.answered == 0:
                 # Not one answer yet, and the first request gave up on the network: Intercom
                 # cannot be reached (DNS, proxy, TLS), and every other id would wait the same way.

@@ -178,6 +178,11 @@ class BulkRun:
         return summary
 
     @property
+    def retryable_failures(self) -> int:
+        """How many ids failed with an error that a later try of the task might fix."""
+        return self.engine.retryable_failures
+
+    @property
     def fatal(self) -> IntercomError | None:
         """The error that stopped the run for every id (401, 403), if any."""
         return self.engine.fatal

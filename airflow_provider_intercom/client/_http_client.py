@@ -119,11 +119,19 @@ class RequestsTransport:
                 verify=self._verify_ssl,
             )
             return response.status_code, response.headers, response.content
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            # Raised after the request went out: a body altered in transit, or a proxy that
+            # redirects in circles (Intercom never redirects). The PUT may have been applied.
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+            requests.exceptions.TooManyRedirects,
+        ) as exc:
             raise network_error(_classify(exc), root_cause(exc), request) from exc
         except (requests.RequestException, ValueError, TypeError) as exc:
-            # Raised before anything is sent (a header or body requests cannot encode). Its text can
-            # quote the headers, token included, so only the class name is kept.
+            # What is left is raised before anything is sent (a header or body requests cannot
+            # encode). Its text can quote the headers, token included, so only the class name is kept.
             raise IntercomValidationError(
                 f"Could not build the request {request.method} {request.path}: {type(exc).__name__}. Check the "
                 "values passed to the client (JSON-serializable, finite numbers) and the connection's fields.",

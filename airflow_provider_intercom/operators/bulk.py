@@ -241,11 +241,14 @@ class IntercomUpdateConversationsOperator(BaseOperator):
         if failed and self.fail_on_error:
             # Push first: downstream tasks and the UI must see what was done before the failure.
             self._push_summary(context, summary)
-            raise self._failure(summary)
+            error = self._failure(summary, permanent=run.retryable_failures == 0)
+            # When every id failed for a reason no retry can fix (a 400 for the update itself),
+            # Airflow's retries would only send the same refused requests again.
+            raise task_error(error)
         checkpoint.clear()
         return summary
 
-    def _failure(self, summary: dict[str, Any]) -> IntercomError:
+    def _failure(self, summary: dict[str, Any], *, permanent: bool) -> IntercomError:
         failed = summary["failed"]
         named = ", ".join(f"{f['id']} ({f['reason']})" for f in failed[:FAILED_IDS_IN_MESSAGE])
         more = f" and {len(failed) - FAILED_IDS_IN_MESSAGE} more" if len(failed) > FAILED_IDS_IN_MESSAGE else ""
@@ -256,8 +259,13 @@ class IntercomUpdateConversationsOperator(BaseOperator):
             f"{first['status'] or ''} {first['code'] or first['reason']}: {first['message']}"
             + (f" (request_id={first['request_id']})" if first["request_id"] else ""),
             conn_id=self.intercom_conn_id,
-            hint="Updates are idempotent: clearing and re-running the task is safe"
-            + (", and on Airflow 3.3+ a retry sends only what is not done yet." if self.resume else "."),
+            hint=(
+                "No retry can fix these: correct the ids or the update (see each error), then clear the task."
+                if permanent
+                else "Updates are idempotent: clearing and re-running the task is safe"
+                + (", and on Airflow 3.3+ a retry sends only what is not done yet." if self.resume else ".")
+            ),
+            permanent=permanent,
         )
 
     def _push_summary(self, context: Context, summary: dict[str, Any] | None) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
+import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -267,6 +269,19 @@ def test_checkpoint_writes_are_bounded_in_a_long_run(intercom_emulator: Intercom
     assert store.get(META_KEY)["done"]["count"] == 100
 
 
+def _decoded_parts(store: FakeStore) -> dict[str, str]:
+    """Each record the store holds in compressed parts, joined and decoded, by its key prefix."""
+    records: dict[str, list[tuple[int, str]]] = {}
+    for key, value in store.values.items():
+        prefix, _, index = key.rpartition("/")
+        if isinstance(value, str) and index.isdigit():
+            records.setdefault(prefix, []).append((int(index), value))
+    return {
+        prefix: zlib.decompress(base64.b64decode("".join(part for _, part in sorted(parts)))).decode("latin-1")
+        for prefix, parts in records.items()
+    }
+
+
 @pytest.mark.intercom_emulator(conversations=20)
 def test_the_checkpoint_holds_no_token_and_a_retry_resends_only_the_failed(intercom_emulator: IntercomEmulator) -> None:
     emu = intercom_emulator
@@ -274,7 +289,9 @@ def test_the_checkpoint_holds_no_token_and_a_retry_resends_only_the_failed(inter
     op = IntercomMarkConversationsReadOperator(task_id="bulk", conversation_ids=[*emu.conversation_ids(), "424242"])
     with pytest.raises(Exception, match="could not be updated"):
         op.execute({"ti": FakeTI(1), "task_state_store": store})  # type: ignore[typeddict-item]
-    stored = json.dumps(store.values)
+    decoded = _decoded_parts(store)
+    assert any(prefix.startswith("intercom_bulk/done/") for prefix in decoded), "the done record was decoded"
+    stored = "\n".join([json.dumps(store.values), *decoded.values()])
     assert emu.token not in stored
     assert "Bearer" not in stored
     emu.clear_requests()

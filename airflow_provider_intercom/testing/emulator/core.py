@@ -277,8 +277,8 @@ class IntercomEmulator:
         Kinds:
 
         * ``"status"``: answer ``status`` (default 500) with an ``error.list`` whose code follows
-          the status (500 ``server_error``, 502 ``bad_gateway``, 503 ``service_unavailable``,
-          504 ``gateway_timeout``, 400 ``parameter_invalid``, ...) unless ``code`` is given.
+          the status (500 ``server_error``, 502 ``server_error``, 503 ``service_unavailable``,
+          504 ``request_timeout``, 400 ``parameter_invalid``, ...) unless ``code`` is given.
         * ``"rate_limit"``: a 429 ``rate_limit_exceeded`` with ``X-RateLimit-Remaining: 0`` and a
           reset at the end of the current window, or ``reset_in`` seconds from now. A "429 storm" is
           ``times=N`` or ``times=None``.

@@ -23,9 +23,10 @@ __all__ = ["FAULT_KINDS", "Fault", "FaultBook", "FaultKind", "fault_response"]
 FaultKind = Literal["status", "rate_limit", "workspace_rate_limit", "reset", "slow", "malformed_json", "html"]
 FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 
-# Intercom's 2.16 description documents no 5xx body for these endpoints; these codes are the
-# emulator's assumption (Intercom's developer documentation lists server_error and
-# service_unavailable). 4xx codes are the description's own.
+# Intercom's 2.16 description documents no 5xx body for these endpoints. The 5xx codes come from
+# Intercom's reference page "Error codes" (server_error, service_unavailable, request_timeout for a
+# gateway time-out); which status carries which is the emulator's assumption. 4xx codes are the
+# description's own.
 _DEFAULT_CODES = {
     400: "parameter_invalid",
     401: "unauthorized",
@@ -35,9 +36,9 @@ _DEFAULT_CODES = {
     422: "data_invalid",
     429: "rate_limit_exceeded",
     500: "server_error",
-    502: "bad_gateway",
+    502: "server_error",
     503: "service_unavailable",
-    504: "gateway_timeout",
+    504: "request_timeout",
 }
 
 

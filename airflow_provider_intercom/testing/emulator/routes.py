@@ -1,8 +1,9 @@
 """Request dispatch per endpoint: what each of the emulated operations answers.
 
 Served: ``GET /me``, ``GET``/``PUT``/``DELETE /conversations/{id}`` and
-``POST /conversations/search``. Anything else is 404 ``not_found``; a known path with another
-method is 405 ``method_not_allowed`` (Intercom documents no answer for that; an assumption).
+``POST /conversations/search``. Anything else is 404 ``not_found``, a known path with another
+method included: Intercom's reference page "HTTP responses" says that a method an endpoint does not
+support also returns 404.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class Router:
     @staticmethod
     def _allow(method: str, path: str, *allowed: str) -> None:
         if method not in allowed:
-            raise ApiError(405, "method_not_allowed", f"{method} is not allowed on {path}")
+            raise ApiError(404, "not_found", f"{method} is not supported on {path}")
 
     def _me(self) -> dict[str, Any]:
         profile = self._profile

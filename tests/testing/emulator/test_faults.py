@@ -110,9 +110,9 @@ def test_html_fault(emu: IntercomEmulator, client: requests.Session) -> None:
     ("status", "code"),
     [
         (500, "server_error"),
-        (502, "bad_gateway"),
+        (502, "server_error"),
         (503, "service_unavailable"),
-        (504, "gateway_timeout"),
+        (504, "request_timeout"),
         (400, "parameter_invalid"),
     ],
 )

@@ -49,9 +49,9 @@ def test_me(emu: IntercomEmulator, client: requests.Session) -> None:
         ("GET", "/conversations/-1", 404, "not_found"),
         ("GET", "/contacts", 404, "not_found"),
         ("GET", "/conversations/1/parts", 404, "not_found"),
-        ("PATCH", "/conversations/1", 405, "method_not_allowed"),
-        ("POST", "/me", 405, "method_not_allowed"),
-        ("GET", "/conversations/search", 405, "method_not_allowed"),
+        ("PATCH", "/conversations/1", 404, "not_found"),
+        ("POST", "/me", 404, "not_found"),
+        ("GET", "/conversations/search", 404, "not_found"),
     ],
 )
 def test_unknown_paths_and_methods(

@@ -17,7 +17,7 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "airflow-provider-intercom",
         "name": "Intercom",
-        "description": "Mark Intercom conversations as read from Airflow, one or thousands at a time.",
+        "description": "Mark Intercom conversations read or update them from Airflow, one or thousands at a time.",
         "versions": [__version__],
         "integrations": [
             {

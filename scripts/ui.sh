@@ -3,7 +3,9 @@
 # `make ui`: a local Airflow (standalone: api-server, scheduler, dag-processor, triggerer) with the
 # example DAGs and an `intercom_default` connection that points at a local Intercom emulator.
 #
-# Runs in the foreground until Ctrl+C, then stops Airflow and the emulator. State (metadata DB,
+# Runs in the foreground until Ctrl+C, then stops Airflow and the emulator. Started in the
+# background (`make ui &`), it ignores SIGINT like any background job: stop it with SIGTERM instead
+# (`pkill -TERM -f scripts/ui.sh`), which stops Airflow and the emulator the same way. State (metadata DB,
 # generated admin password, logs) lives in .demo/ui and is kept between runs; `make clean` wipes it.
 #   PORT=8081 make ui          serve on another port (default 8080)
 #   UI_FRESH=1 make ui         start from an empty Airflow home
@@ -199,8 +201,9 @@ cat <<EOF
     Base URL:         $emulator_url
     Port:             ${emulator_url##*:}
   Save, then press Test on its row in the connection list (Airflow 3.3.2 tests from the list
-  only, and needs the stored Port). From a shell, this always works:
-    AIRFLOW_HOME=$UI_HOME $VENV/bin/airflow connections test intercom_mine
+  only, and needs the stored Port). From a shell this works too (the CLI needs testing enabled
+  as well, and make ui enables it only for the Airflow it starts):
+    AIRFLOW__CORE__TEST_CONNECTION=Enabled AIRFLOW_HOME=$UI_HOME $VENV/bin/airflow connections test intercom_mine
 
   Press Ctrl+C to stop Airflow and the emulator.
 EOF

@@ -264,9 +264,8 @@ class IntercomConnectionSettings:
             base_url = _base_url(conn_id, host.strip(), port)
             # A regional Intercom host says where the workspace lives (links, Test button).
             host_region = _REGION_BY_HOST.get(urlsplit(base_url).hostname or "")
-            # The connection form saves every extra at its default, so only a region other than the
-            # default is a choice the user made, and worth a warning when Intercom's Host disagrees.
-            # Behind a proxy Host the region still says where the workspace lives: no conflict.
+            # The form saves every extra at its default: only another region is a choice, and only
+            # Intercom's own Host can disagree with it (behind a proxy, region names the workspace's).
             if region != DEFAULT_REGION and host_region is not None and host_region != region:
                 warn(
                     f"{_name(conn_id)} sets both Host ({base_url}) and extra 'region' "

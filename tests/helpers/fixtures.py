@@ -36,10 +36,14 @@ class Sleeps(list[float]):
 
 
 class FakeTaskInstance:
-    """Stands in for ``context["ti"]``: records what a task pushes to XCom."""
+    """Stands in for ``context["ti"]``: records what a task pushes to XCom.
 
-    def __init__(self) -> None:
+    :param try_number: which try of the task this is (resume reads it).
+    """
+
+    def __init__(self, try_number: int = 1) -> None:
         self.pushed: dict[str, Any] = {}
+        self.try_number = try_number
 
     def xcom_push(self, key: str, value: Any) -> None:
         self.pushed[key] = value

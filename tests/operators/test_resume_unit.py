@@ -55,17 +55,11 @@ class FakeLog:
     warning = info
 
 
-class FakeTI(FakeTaskInstance):
-    def __init__(self, try_number: int) -> None:
-        super().__init__()
-        self.try_number = try_number
-
-
 def _open(
     store: FakeStore | None, try_number: int, *, ids: list[str] | None = IDS, **kw: Any
 ) -> tuple[Checkpoint, FakeLog]:
     log = FakeLog()
-    context: dict[str, Any] = {"ti": FakeTI(try_number)}
+    context: dict[str, Any] = {"ti": FakeTaskInstance(try_number)}
     if store is not None:
         context["task_state_store"] = store
     options: dict[str, Any] = {"enabled": True, "ids": ids, "query": None if ids is not None else QUERY, "body": BODY}
@@ -288,7 +282,7 @@ def test_the_checkpoint_holds_no_token_and_a_retry_resends_only_the_failed(inter
     store = FakeStore()
     op = IntercomMarkConversationsReadOperator(task_id="bulk", conversation_ids=[*emu.conversation_ids(), "424242"])
     with pytest.raises(Exception, match="could not be updated"):
-        op.execute({"ti": FakeTI(1), "task_state_store": store})  # type: ignore[typeddict-item]
+        op.execute({"ti": FakeTaskInstance(1), "task_state_store": store})  # type: ignore[typeddict-item]
     decoded = _decoded_parts(store)
     assert any(prefix.startswith("intercom_bulk/done/") for prefix in decoded), "the done record was decoded"
     stored = "\n".join([json.dumps(store.values), *decoded.values()])
@@ -297,7 +291,7 @@ def test_the_checkpoint_holds_no_token_and_a_retry_resends_only_the_failed(inter
     emu.clear_requests()
 
     with pytest.raises(Exception, match="could not be updated"):
-        op.execute({"ti": FakeTI(2), "task_state_store": store})  # type: ignore[typeddict-item]
+        op.execute({"ti": FakeTaskInstance(2), "task_state_store": store})  # type: ignore[typeddict-item]
     assert [r.path for r in emu.requests if r.method == "PUT"] == ["/conversations/424242"]
 
 
@@ -307,5 +301,5 @@ def test_without_a_store_a_retry_sends_everything_again(intercom_emulator: Inter
     op = IntercomMarkConversationsReadOperator(task_id="bulk", conversation_ids=[*emu.conversation_ids(), "424242"])
     for try_number in (1, 2):
         with pytest.raises(Exception, match="could not be updated"):
-            op.execute({"ti": FakeTI(try_number)})  # type: ignore[typeddict-item]
+            op.execute({"ti": FakeTaskInstance(try_number)})  # type: ignore[typeddict-item]
     assert len([r for r in emu.requests if r.method == "PUT"]) == 2 * 21

@@ -36,6 +36,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import _imports
 import _sections
 from _clients import sdk_version
 from _sections import Row
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: _sections.scale_out(4, args.windows, median=0.3),
     )
     section("memory", "Memory of a large run", lambda: _sections.memory(5_000 if args.quick else 50_000))
-    section("imports", "Import cost", lambda: _sections.import_cost(3 if args.quick else 5))
+    section("imports", "Import cost", lambda: _imports.import_cost(3 if args.quick else 5))
     section("emulator", "Emulator throughput", lambda: _sections.emulator_throughput(3.0 if args.quick else 5.0))
 
     command = _command(argv)

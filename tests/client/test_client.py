@@ -5,16 +5,7 @@ Waits are never real: the client's ``sleep``, ``clock``, ``wall_clock`` and ``ra
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
-import itertools
 import math
-import ssl
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,12 +14,9 @@ from airflow_provider_intercom import __version__
 from airflow_provider_intercom.client import (
     AdaptiveRateLimiter,
     IntercomAuthError,
-    IntercomCancelledError,
     IntercomClient,
     IntercomConfigError,
-    IntercomConnectionError,
     IntercomNotFoundError,
-    IntercomRateLimitError,
     IntercomServerError,
     IntercomValidationError,
     RetryPolicy,
@@ -36,17 +24,6 @@ from airflow_provider_intercom.client import (
 from airflow_provider_intercom.client.facts import API_VERSIONS
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.fixtures import CONN_ID, Sleeps, make_client, wait_until
-
-
-class Log:
-    """The client's injectable logger: keeps each warning as the line it would print."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def warning(self, msg: Any, /, *args: Any) -> None:
-        self.lines.append(msg % args)
-
 
 # -- What goes over the wire ----------------------------------------------------------------------
 
@@ -278,180 +255,6 @@ def test_a_request_that_cannot_be_built_is_not_retried_and_shows_no_secret(
     assert sleeps == []
 
 
-# -- Retrying, with injected waits ---------------------------------------------------------------
-
-
-def test_transient_errors_are_retried_with_backoff_and_logged(
-    intercom_emulator: IntercomEmulator, sleeps: Sleeps
-) -> None:
-    intercom_emulator.inject("status", path="/me", status=503, times=2)
-    log = Log()
-    with make_client(intercom_emulator, sleep=sleeps, rand=lambda: 0.0, logger=log) as client:
-        assert client.get_me()["type"] == "admin"
-    assert len(intercom_emulator.requests) == 3
-    assert sleeps == [0.25, 0.5]  # half of 0.5 s, then half of 1 s: "equal jitter" with rand = 0
-    assert [line.split(": ")[0] for line in log.lines] == [
-        "Intercom request failed (attempt 1 of at most 4)",
-        "Intercom request failed (attempt 2 of at most 4)",
-    ]
-    assert all("Intercom API 503 service_unavailable on GET /me" in line for line in log.lines)
-    assert log.lines[0].endswith("-- retrying in 0.2s")
-    assert not any("gave up" in line for line in log.lines)
-
-
-def test_giving_up_says_how_many_attempts_and_how_long(intercom_emulator: IntercomEmulator, sleeps: Sleeps) -> None:
-    intercom_emulator.inject("status", path="/me", status=503, times=None)
-    ticks = itertools.count(0.0, 0.5)
-    with (
-        make_client(intercom_emulator, sleep=sleeps, clock=lambda: next(ticks)) as client,
-        pytest.raises(IntercomServerError) as info,
-    ):
-        client.get_me()
-    assert (info.value.attempts, info.value.elapsed) == (4, 2.0)
-    assert str(info.value).endswith("(gave up after 4 attempts in 2.0s)")
-    assert len(intercom_emulator.requests) == 4
-    assert len(sleeps) == 3
-
-
-def test_the_time_budget_bounds_retries_as_well_as_attempts(
-    intercom_emulator: IntercomEmulator, sleeps: Sleeps
-) -> None:
-    # Every look at the clock finds 10 s more gone; 25 s of budget leave room for two retries.
-    policy = RetryPolicy(max_retries=10, max_retry_time=25.0)
-    ticks = itertools.count(0.0, 10.0)
-    intercom_emulator.inject("status", path="/me", status=503, times=None)
-    with (
-        make_client(
-            intercom_emulator, retry_policy=policy, sleep=sleeps, clock=lambda: next(ticks), rand=lambda: 0.0
-        ) as client,
-        pytest.raises(IntercomServerError, match=r"gave up after 3 attempts in 30\.0s"),
-    ):
-        client.get_me()
-    assert len(intercom_emulator.requests) == 3
-
-
-def test_a_429_wait_that_would_outlast_the_budget_is_not_started(
-    intercom_emulator: IntercomEmulator, sleeps: Sleeps
-) -> None:
-    # A 429 says "wait a minute" (capped at 5 s here); with 1 s of budget no wait may start.
-    policy = RetryPolicy(max_retries=3, max_retry_time=1.0, rate_limit_jitter=0.0, rate_limit_cap=5.0)
-    intercom_emulator.inject("rate_limit", path="/me", times=None, reset_in=60)
-    with (
-        make_client(intercom_emulator, retry_policy=policy, sleep=sleeps) as client,
-        pytest.raises(IntercomRateLimitError) as info,
-    ):
-        client.get_me()
-    assert len(intercom_emulator.requests) == 1
-    assert sleeps == []
-    assert info.value.attempts == 1
-    assert "gave up" not in str(info.value)
-    assert info.value.reset_at is not None
-
-
-def test_a_429_waits_until_the_reset_intercom_reports_plus_jitter(
-    intercom_emulator: IntercomEmulator, sleeps: Sleeps
-) -> None:
-    policy = RetryPolicy(rate_limit_cap=120.0, rate_limit_jitter=1.0)
-    now = float(int(time.time()))  # the client's wall clock stands still at this whole second
-    intercom_emulator.inject("rate_limit", path="/me", times=1, reset_in=30)
-    before = time.time()
-    with make_client(
-        intercom_emulator, retry_policy=policy, sleep=sleeps, wall_clock=lambda: now, rand=lambda: 0.25
-    ) as client:
-        client.get_me()
-    after = time.time()
-    assert len(intercom_emulator.requests) == 2
-    [slept] = sleeps
-    # The emulator reports the reset as a whole UNIX second, 30 s after it answered.
-    reset = slept - 0.25 + now
-    assert reset.is_integer()
-    assert math.ceil(before + 30) <= reset <= math.ceil(after + 30)
-
-
-def test_non_idempotent_requests_are_not_resent_once_they_may_have_applied(
-    intercom_emulator: IntercomEmulator, client: IntercomClient
-) -> None:
-    intercom_emulator.inject("status", path="/me", status=503, times=None)
-    with pytest.raises(IntercomServerError):
-        client.request("GET", "/me", idempotent=False)
-    intercom_emulator.clear_faults()
-    intercom_emulator.inject("reset", path="/me", times=None)
-    with pytest.raises(IntercomConnectionError):
-        client.request("GET", "/me", idempotent=False)
-    assert len(intercom_emulator.requests) == 2
-    # A 429 was not acted upon, so it is retried all the same.
-    intercom_emulator.clear_faults()
-    intercom_emulator.inject("rate_limit", path="/me", times=1, reset_in=0)
-    assert client.request("GET", "/me", idempotent=False)["type"] == "admin"
-    assert len(intercom_emulator.requests) == 4
-
-
-def test_connection_refused_is_retried_then_clear(sleeps: Sleeps) -> None:
-    with make_client(_nowhere(), sleep=sleeps) as client, pytest.raises(IntercomConnectionError) as info:
-        client.get_me()
-    assert (info.value.attempts, info.value.sent, len(sleeps)) == (4, False, 3)
-    assert f"could not connect to {client.base_url}" in str(info.value)
-    assert "Check the connection's Host/region and the worker's network" in str(info.value)
-
-
-def _nowhere() -> Any:
-    """Something with a ``url`` nothing listens on (a port that was free a moment ago)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-
-    class Nowhere:
-        token = "fake-token"
-        url = f"http://127.0.0.1:{port}"
-
-    return Nowhere()
-
-
-# -- Stopping ------------------------------------------------------------------------------------
-
-
-def test_a_stop_during_a_retry_wait_keeps_the_cause(intercom_emulator: IntercomEmulator) -> None:
-    stop = threading.Event()
-    intercom_emulator.inject("status", path="/conversations/3", status=503, times=None)
-    with (
-        make_client(intercom_emulator, stop_event=stop, sleep=lambda seconds: stop.set()) as client,
-        pytest.raises(IntercomCancelledError) as info,
-    ):
-        client.mark_conversation_read("3")
-    assert info.value.status == 503
-    assert info.value.request_id
-    assert isinstance(info.value.__cause__, IntercomServerError)
-    assert "The task was stopped while waiting to retry after: Intercom API 503" in str(info.value)
-    assert len(intercom_emulator.requests) == 1
-
-
-def test_a_stop_ends_a_real_wait_early(intercom_emulator: IntercomEmulator) -> None:
-    # No injected sleep: the client waits on the stop event itself (30 s of backoff here).
-    stop = threading.Event()
-    policy = RetryPolicy(max_retries=3, backoff_base=30.0, backoff_cap=30.0)
-    intercom_emulator.inject("status", path="/me", status=503, times=None)
-    threading.Thread(target=lambda: (wait_until(lambda: intercom_emulator.requests, "sent"), stop.set())).start()
-    with (
-        make_client(intercom_emulator, retry_policy=policy, stop_event=stop, sleep=None) as client,
-        pytest.raises(IntercomCancelledError, match="while waiting to retry"),
-    ):
-        client.get_me()
-    assert len(intercom_emulator.requests) == 1
-
-
-def test_nothing_is_sent_once_stopped(intercom_emulator: IntercomEmulator) -> None:
-    stop = threading.Event()
-    stop.set()
-    with (
-        make_client(intercom_emulator, stop_event=stop) as client,
-        pytest.raises(IntercomCancelledError, match="no further request is sent"),
-    ):
-        client.mark_conversation_read("3")
-    assert intercom_emulator.requests == []
-
-
 # -- Sharing, copies, sessions -------------------------------------------------------------------
 
 
@@ -493,79 +296,3 @@ def test_one_connection_is_reused_and_close_releases_it(
     wait_until(lambda: intercom_emulator.open_connections == 0, "closed")
     assert client.get_me()["type"] == "admin"  # a later call opens a new session
     assert intercom_emulator.open_connections == 1
-
-
-# -- TLS ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An HTTPS server with a self-signed certificate that answers every GET with an admin."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .sign(key, hashes.SHA256())
-    )
-    folder: Path = tmp_path_factory.mktemp("tls")
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b'{"type": "admin", "id": "1"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def test_tls_certificates_are_verified_and_a_failure_says_what_to_do(tls_server: str, sleeps: Sleeps) -> None:
-    with (
-        IntercomClient("t", base_url=tls_server, conn_id=CONN_ID, sleep=sleeps) as client,
-        pytest.raises(IntercomConnectionError) as info,
-    ):
-        client.get_me()
-    assert f"TLS handshake with {tls_server} failed" in str(info.value)
-    assert "verify_ssl=false there only" in str(info.value)
-    assert sleeps == []  # a certificate that failed once fails again: not retried
-
-
-@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
-def test_verification_can_be_turned_off_for_a_test_server(tls_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Even where the environment names a CA bundle, which requests would otherwise let win.
-    from requests.certs import where
-
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", where())
-    with IntercomClient("t", base_url=tls_server, verify_ssl=False) as client:
-        assert client.get_me() == {"type": "admin", "id": "1"}

@@ -1,4 +1,4 @@
-"""The sync transport's failures that come after the request went out, over real loopback HTTP.
+"""The sync transport over real loopback HTTP: connections that fail, answers mangled on the way, TLS.
 
 A proxy between the worker and Intercom can mangle an answer (a body that claims gzip but is not)
 or send the client round in redirects. The request may have been applied by then: these are
@@ -7,15 +7,19 @@ network failures, retried like a broken connection, never "the request could not
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from airflow_provider_intercom.client import IntercomClient, IntercomConnectionError, RetryPolicy
-from tests.helpers.fixtures import CONN_ID, Sleeps
+from tests.helpers.fixtures import CONN_ID, Sleeps, make_client
 
 
 class _Proxy(BaseHTTPRequestHandler):
@@ -70,3 +74,102 @@ def test_an_answer_mangled_on_the_way_back_is_a_retried_network_failure(proxy: s
     assert "Could not build the request" not in str(error)
     assert "fake-token" not in str(error)
     assert _Proxy.hits >= 3
+
+
+def test_connection_refused_is_retried_then_clear(sleeps: Sleeps) -> None:
+    with make_client(_nowhere(), sleep=sleeps) as client, pytest.raises(IntercomConnectionError) as info:
+        client.get_me()
+    assert (info.value.attempts, info.value.sent, len(sleeps)) == (4, False, 3)
+    assert f"could not connect to {client.base_url}" in str(info.value)
+    assert "Check the connection's Host/region and the worker's network" in str(info.value)
+
+
+def _nowhere() -> Any:
+    """Something with a ``url`` nothing listens on (a port that was free a moment ago)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    class Nowhere:
+        token = "fake-token"
+        url = f"http://127.0.0.1:{port}"
+
+    return Nowhere()
+
+
+# -- TLS ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An HTTPS server with a self-signed certificate that answers every GET with an admin."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    folder: Path = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"type": "admin", "id": "1"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_tls_certificates_are_verified_and_a_failure_says_what_to_do(tls_server: str, sleeps: Sleeps) -> None:
+    with (
+        IntercomClient("t", base_url=tls_server, conn_id=CONN_ID, sleep=sleeps) as client,
+        pytest.raises(IntercomConnectionError) as info,
+    ):
+        client.get_me()
+    assert f"TLS handshake with {tls_server} failed" in str(info.value)
+    assert "verify_ssl=false there only" in str(info.value)
+    assert sleeps == []  # a certificate that failed once fails again: not retried
+
+
+@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+def test_verification_can_be_turned_off_for_a_test_server(tls_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Even where the environment names a CA bundle, which requests would otherwise let win.
+    from requests.certs import where
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", where())
+    with IntercomClient("t", base_url=tls_server, verify_ssl=False) as client:
+        assert client.get_me() == {"type": "admin", "id": "1"}

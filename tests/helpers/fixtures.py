@@ -7,6 +7,7 @@ Tune it per test or module with ``@pytest.mark.intercom_emulator(...)``.
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -108,3 +109,10 @@ def client(intercom_emulator: IntercomEmulator, sleeps: Sleeps) -> Iterator[Inte
 def hook(intercom_emulator: IntercomEmulator) -> IntercomHook:
     """A hook on ``intercom_emulator`` with fast retries."""
     return make_hook(intercom_emulator)
+
+
+def use_token(monkeypatch: pytest.MonkeyPatch, emulator: IntercomEmulator, token: str, **extra: Any) -> None:
+    """Point ``intercom_default`` at the emulator with another access token (a wrong one, say)."""
+    conn = json.loads(emulator.airflow_conn_json(**extra))
+    conn["password"] = token
+    monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_DEFAULT", json.dumps(conn))

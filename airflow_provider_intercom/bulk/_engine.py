@@ -286,8 +286,11 @@ class AsyncBulkEngine:
             self.stop()
             return
         if err.status == 404:
-            self._finish(job.index, "skipped" if self._options.ignore_not_found else "failed", error_entry(cid, err))
-            self.retryable_failures += not self._options.ignore_not_found
+            if self._options.ignore_not_found:
+                self._finish(job.index, "skipped", error_entry(cid, err))
+            else:
+                self._finish(job.index, "failed", error_entry(cid, err))
+                self.retryable_failures += 1
             return
         assert job.first_sent is not None
         elapsed = self._clock() - job.first_sent

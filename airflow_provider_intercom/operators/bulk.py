@@ -36,6 +36,10 @@ __all__ = ["IntercomMarkConversationsReadOperator", "IntercomUpdateConversations
 
 #: How many failed ids the task's error message names.
 FAILED_IDS_IN_MESSAGE = 20
+#: What a failed run's message advises: fix the input when no retry can help, else let retries work.
+_PERMANENT_HINT = "No retry can fix these: correct the ids or the update (see each error), then clear the task."
+_RETRY_HINT = "Updates are idempotent: clearing and re-running the task is safe"
+_RESUME_HINT = ", and on Airflow 3.3+ a retry sends only what is not done yet."
 
 
 class IntercomUpdateConversationsOperator(BaseOperator):
@@ -259,12 +263,7 @@ class IntercomUpdateConversationsOperator(BaseOperator):
             f"{first['status'] or ''} {first['code'] or first['reason']}: {first['message']}"
             + (f" (request_id={first['request_id']})" if first["request_id"] else ""),
             conn_id=self.intercom_conn_id,
-            hint=(
-                "No retry can fix these: correct the ids or the update (see each error), then clear the task."
-                if permanent
-                else "Updates are idempotent: clearing and re-running the task is safe"
-                + (", and on Airflow 3.3+ a retry sends only what is not done yet." if self.resume else ".")
-            ),
+            hint=_PERMANENT_HINT if permanent else _RETRY_HINT + (_RESUME_HINT if self.resume else "."),
             permanent=permanent,
         )
 

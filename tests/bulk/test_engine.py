@@ -25,14 +25,10 @@ from tests.helpers.emulator_log import (
     put_ids,
     puts,
 )
-from tests.helpers.fixtures import FAST_RETRIES, make_client
+from tests.helpers.fixtures import FAST_RETRIES, id_range, make_client
 
 READ = {"read": True}
 LOG = logging.getLogger(__name__)
-
-
-def _ids(count: int, start: int = 1) -> list[str]:
-    return [str(i) for i in range(start, start + count)]
 
 
 def _run(
@@ -68,7 +64,7 @@ def _run(
 def test_every_id_is_updated_in_input_order_without_exceeding_the_limit(
     intercom_emulator: IntercomEmulator, latency: float
 ) -> None:
-    ids = _ids(40)[::-1]  # reverse order: the summary must keep it
+    ids = id_range(40)[::-1]  # reverse order: the summary must keep it
 
     summary, _ = _run(intercom_emulator, ids)
 
@@ -89,7 +85,7 @@ def test_every_id_is_updated_in_input_order_without_exceeding_the_limit(
 
 @pytest.mark.intercom_emulator(conversations=90, rate_limit=30, window=1)
 def test_two_runs_sharing_one_app_limit_finish_without_failures(intercom_emulator: IntercomEmulator) -> None:
-    halves = [_ids(45), _ids(45, start=46)]
+    halves = [id_range(45), id_range(45, start=46)]
     results: list[dict[str, Any]] = []
     threads = [
         threading.Thread(target=lambda part=part: results.append(_run(intercom_emulator, part)[0])) for part in halves
@@ -103,7 +99,7 @@ def test_two_runs_sharing_one_app_limit_finish_without_failures(intercom_emulato
     for result in results:
         assert result["counts"]["failed"] == 0
         assert result["counts"]["updated"] == 45
-    assert all(intercom_emulator.get(cid)["read"] for cid in _ids(90))
+    assert all(intercom_emulator.get(cid)["read"] for cid in id_range(90))
     sent = puts(intercom_emulator)
     refused = sum(r.status == 429 for r in sent)
     # Each run sees the other's calls only in the shared X-RateLimit-Remaining: a rare 429 at a
@@ -121,7 +117,7 @@ def _peak(latency: float, max_concurrency: int | None, count: int = 60) -> int:
         run = BulkRun(
             make_client(emulator, retry_policy=FAST_RETRIES), BulkOptions(max_concurrency=max_concurrency), log=LOG
         )
-        summary = run.run(_ids(count), encode_body(READ))
+        summary = run.run(id_range(count), encode_body(READ))
         assert summary["counts"]["updated"] == count
         return peak_in_flight(puts(emulator), latency)
 
@@ -139,7 +135,7 @@ def test_concurrency_grows_with_latency_and_stays_under_the_cap() -> None:
 
 @pytest.mark.intercom_emulator(conversations=10, latency=0.1)
 def test_the_first_request_goes_alone(intercom_emulator: IntercomEmulator) -> None:
-    summary, _ = _run(intercom_emulator, _ids(10))
+    summary, _ = _run(intercom_emulator, id_range(10))
 
     assert summary["counts"]["updated"] == 10
     first, second = puts(intercom_emulator)[:2]
@@ -167,7 +163,7 @@ def test_an_error_that_hits_every_id_costs_exactly_one_request(
     intercom_emulator: IntercomEmulator, token: str | None, error: type[Exception], reason: str
 ) -> None:
     client = make_client(intercom_emulator, retry_policy=FAST_RETRIES, token=token or intercom_emulator.token)
-    ids = _ids(40)
+    ids = id_range(40)
 
     summary, run = _run(intercom_emulator, ids, client=client)
 
@@ -188,12 +184,12 @@ def test_an_error_that_hits_every_id_costs_exactly_one_request(
 def test_a_429_storm_is_waited_out_and_retried(intercom_emulator: IntercomEmulator) -> None:
     intercom_emulator.inject("rate_limit", method="PUT", times=3, reset_in=0)
 
-    summary, _ = _run(intercom_emulator, _ids(20))
+    summary, _ = _run(intercom_emulator, id_range(20))
 
     assert summary["counts"]["updated"] == 20
     assert summary["counts"]["rate_limited_responses"] == 3
     assert len(puts(intercom_emulator)) == 23
-    assert [c["id"] for c in summary["updated"]] == _ids(20)
+    assert [c["id"] for c in summary["updated"]] == id_range(20)
 
 
 @pytest.mark.intercom_emulator(conversations=30)
@@ -205,7 +201,7 @@ def test_each_fault_ends_its_id_as_the_fault_matrix_says(intercom_emulator: Inte
     emu.inject("reset", path="/conversations/8", times=None)
     emu.inject("status", path="/conversations/9", status=400, code="parameter_invalid", field="read", times=None)
     emu.inject("html", path="/conversations/10", times=1)
-    ids = [*_ids(30), "9999"]
+    ids = [*id_range(30), "9999"]
 
     summary, _ = _run(emu, ids)
 
@@ -263,7 +259,7 @@ def test_xcom_fields_none_keeps_whole_conversations(intercom_emulator: IntercomE
 
 @pytest.mark.intercom_emulator(conversations=1)
 def test_failed_entries_stay_small(intercom_emulator: IntercomEmulator) -> None:
-    summary, _ = _run(intercom_emulator, _ids(100, start=1000))
+    summary, _ = _run(intercom_emulator, id_range(100, start=1000))
     assert summary["failed"][0]["message"] == "Resource Not Found"
     assert len(repr(summary)) < 100 * 200
 
@@ -290,11 +286,11 @@ def test_ids_an_earlier_try_confirmed_are_not_sent_again(intercom_emulator: Inte
     run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
     checkpoints: list[bytes] = []
 
-    summary = run.run(_ids(5), encode_body(READ), done={0, 2}, on_checkpoint=checkpoints.append)
+    summary = run.run(id_range(5), encode_body(READ), done={0, 2}, on_checkpoint=checkpoints.append)
 
     assert sorted(put_ids(intercom_emulator)) == ["2", "4", "5"]  # concurrent: any arrival order
     assert summary["updated"][0] == {"id": "1", "resumed": True}
-    assert [c["id"] for c in summary["updated"]] == _ids(5)
+    assert [c["id"] for c in summary["updated"]] == id_range(5)
     assert (summary["counts"]["resumed"], summary["counts"]["requests"]) == (2, 3)
     assert checkpoints[-1] == b"\x01" * 5
 
@@ -308,7 +304,7 @@ def test_stop_from_another_thread_sends_no_put_afterwards(intercom_emulator: Int
     stopper = AfterPuts(intercom_emulator, 10, run.stop)  # as Airflow's on_kill would, from another thread
     stopper.start()
 
-    summary = run.run(_ids(300), encode_body(READ))
+    summary = run.run(id_range(300), encode_body(READ))
     returned_at = time.time()
     stopper.join()
 
@@ -325,7 +321,7 @@ def test_stop_from_another_thread_sends_no_put_afterwards(intercom_emulator: Int
 
 @pytest.mark.intercom_emulator(conversations=60, latency=0.01)
 def test_a_rerun_after_a_stop_finishes_the_job_idempotently(intercom_emulator: IntercomEmulator) -> None:
-    ids = _ids(60)
+    ids = id_range(60)
     run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
     stopper = AfterPuts(intercom_emulator, 10, run.stop)
     stopper.start()
@@ -344,7 +340,7 @@ def test_a_rerun_after_a_stop_finishes_the_job_idempotently(intercom_emulator: I
 def test_a_stop_before_the_start_sends_nothing(intercom_emulator: IntercomEmulator) -> None:
     run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
     run.stop()
-    summary = run.run(_ids(5), encode_body(READ))
+    summary = run.run(id_range(5), encode_body(READ))
     assert intercom_emulator.requests == []
     assert summary["counts"]["failed"] == 5
 
@@ -361,7 +357,7 @@ def test_an_unreachable_intercom_costs_one_id_not_every_id() -> None:
         port = sock.getsockname()[1]
     client = IntercomClient("not-a-real-token", base_url=f"http://127.0.0.1:{port}", retry_policy=FAST_RETRIES)
     run = BulkRun(client, BulkOptions(), log=LOG)
-    summary = run.run(_ids(50), encode_body(READ))
+    summary = run.run(id_range(50), encode_body(READ))
     assert run.fatal is not None
     assert run.fatal.status is None
     assert "could not connect" in str(run.fatal)
@@ -377,7 +373,7 @@ def test_an_id_waiting_to_retry_at_a_stop_says_so_with_its_last_error(intercom_e
     policy = RetryPolicy(max_retries=5, backoff_base=20.0, backoff_cap=20.0)
     run = BulkRun(make_client(intercom_emulator, retry_policy=policy), BulkOptions(), log=LOG)
     threading.Timer(1.0, run.stop).start()
-    summary = run.run(_ids(1), encode_body(READ))
+    summary = run.run(id_range(1), encode_body(READ))
     (entry,) = summary["failed"]
     assert (entry["reason"], entry["status"]) == ("cancelled", 503)
     assert entry["message"].startswith("the run was stopped while waiting to retry after:")

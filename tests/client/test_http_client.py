@@ -12,6 +12,7 @@ import ipaddress
 import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,30 @@ import pytest
 
 from airflow_provider_intercom.client import IntercomClient, IntercomConnectionError, RetryPolicy
 from tests.helpers.fixtures import CONN_ID, Sleeps, make_client
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port (over TLS with ``tls``); yield its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _answer(handler: BaseHTTPRequestHandler, body: bytes, **headers: str) -> None:
+    """Answer 200 with ``body`` and a JSON content type, plus ``headers``."""
+    handler.send_response(200)
+    for name, value in {"Content-Type": "application/json", **headers, "Content-Length": str(len(body))}.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 class _Proxy(BaseHTTPRequestHandler):
@@ -35,13 +60,7 @@ class _Proxy(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        body = b"this is not gzip"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        _answer(self, b"this is not gzip", **{"Content-Encoding": "gzip"})
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -50,13 +69,8 @@ class _Proxy(BaseHTTPRequestHandler):
 @pytest.fixture
 def proxy() -> Iterator[str]:
     _Proxy.hits = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Proxy)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _serving(_Proxy) as url:
+        yield url
 
 
 @pytest.mark.parametrize("prefix", ["/gzip", "/loop"])
@@ -134,24 +148,13 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = b'{"type": "admin", "id": "1"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            _answer(self, b'{"type": "admin", "id": "1"}')
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _serving(Handler, tls=context) as url:
+        yield url
 
 
 def test_tls_certificates_are_verified_and_a_failure_says_what_to_do(tls_server: str, sleeps: Sleeps) -> None:

@@ -116,3 +116,13 @@ def use_token(monkeypatch: pytest.MonkeyPatch, emulator: IntercomEmulator, token
     conn = json.loads(emulator.airflow_conn_json(**extra))
     conn["password"] = token
     monkeypatch.setenv("AIRFLOW_CONN_INTERCOM_DEFAULT", json.dumps(conn))
+
+
+def id_range(count: int, start: int = 1) -> list[str]:
+    """``count`` conversation ids from ``start`` on, as strings: ``id_range(3) == ["1", "2", "3"]``."""
+    return [str(i) for i in range(start, start + count)]
+
+
+def execute(op: Any, ti: FakeTaskInstance | None = None) -> Any:
+    """Run an operator's ``execute`` with a context holding only ``ti`` (a fresh fake by default)."""
+    return op.execute({"ti": ti or FakeTaskInstance()})

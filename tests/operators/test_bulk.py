@@ -25,17 +25,9 @@ from airflow_provider_intercom.operators.bulk import (
 )
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.emulator_log import peak_in_flight, put_ids, puts
-from tests.helpers.fixtures import FakeTaskInstance, use_token
+from tests.helpers.fixtures import FakeTaskInstance, execute, id_range, use_token
 
 BULK_OPERATORS = (IntercomUpdateConversationsOperator, IntercomMarkConversationsReadOperator)
-
-
-def _ids(count: int, start: int = 1) -> list[str]:
-    return [str(i) for i in range(start, start + count)]
-
-
-def _execute(op: IntercomUpdateConversationsOperator, ti: FakeTaskInstance | None = None) -> dict[str, Any]:
-    return op.execute({"ti": ti or FakeTaskInstance()})  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -65,7 +57,7 @@ def fast_connection(intercom_emulator: IntercomEmulator, monkeypatch: pytest.Mon
 def test_every_put_carries_exactly_the_fields_given(
     intercom_emulator: IntercomEmulator, fields: dict[str, Any], body: dict[str, Any]
 ) -> None:
-    summary = _execute(IntercomUpdateConversationsOperator(task_id="t", conversation_ids=["3", 5, "8"], **fields))
+    summary = execute(IntercomUpdateConversationsOperator(task_id="t", conversation_ids=["3", 5, "8"], **fields))
 
     assert sorted((r.path, json.dumps(r.body, sort_keys=True)) for r in puts(intercom_emulator)) == [
         (f"/conversations/{cid}", json.dumps(body, sort_keys=True)) for cid in ("3", "5", "8")
@@ -76,7 +68,7 @@ def test_every_put_carries_exactly_the_fields_given(
 
 
 def test_mark_read_sends_read_true_and_nothing_else(intercom_emulator: IntercomEmulator) -> None:
-    _execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "2"]))
+    execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "2"]))
     assert [r.body for r in puts(intercom_emulator)] == [{"read": True}, {"read": True}]
 
 
@@ -94,7 +86,7 @@ def test_bad_fields_are_refused_before_any_request(
 ) -> None:
     op = IntercomUpdateConversationsOperator(task_id="t", conversation_ids=["1"], **fields)
     with pytest.raises(IntercomPermanentError, match=message) as info:
-        _execute(op)
+        execute(op)
     assert isinstance(info.value.error, IntercomValidationError)
     assert intercom_emulator.requests == []
 
@@ -114,7 +106,7 @@ def test_bad_collections_are_refused_before_any_request(
     intercom_emulator: IntercomEmulator, ids: Any, message: str
 ) -> None:
     with pytest.raises(IntercomPermanentError, match=message):
-        _execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=ids))
+        execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=ids))
     assert intercom_emulator.requests == []
 
 
@@ -123,7 +115,7 @@ def test_an_invalid_search_query_is_refused_before_any_request(intercom_emulator
         task_id="t", search_query={"field": "state", "operator": "LIKE", "value": "x"}
     )
     with pytest.raises(IntercomPermanentError, match="not an Intercom search operator"):
-        _execute(op)
+        execute(op)
     assert intercom_emulator.requests == []
 
 
@@ -137,7 +129,7 @@ def test_templated_fields_render(intercom_emulator: IntercomEmulator) -> None:
     )
     op.render_template_fields({"params": {"state": "snoozed", "batch": "b-7", "company": "c-2"}, "ds": "2026-01-02"})  # type: ignore[arg-type]
 
-    summary = _execute(op)
+    summary = execute(op)
 
     snoozed = [cid for cid in intercom_emulator.conversation_ids() if intercom_emulator.get(cid)["state"] == "snoozed"]
     assert snoozed
@@ -200,10 +192,10 @@ def test_operator_init_reads_no_connection(monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.mark.intercom_emulator(conversations=12, latency=0.05)
 def test_max_workers_still_works_with_a_deprecation_warning(intercom_emulator: IntercomEmulator) -> None:
     with pytest.warns(DeprecationWarning, match="max_workers is deprecated; use max_concurrency"):
-        op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(12), max_workers=2)
+        op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=id_range(12), max_workers=2)
     assert op.max_concurrency == 2
 
-    summary = _execute(op)
+    summary = execute(op)
 
     assert summary["counts"]["updated"] == 12
     assert peak_in_flight(puts(intercom_emulator), 0.05) <= 2
@@ -220,10 +212,10 @@ def test_max_workers_still_works_with_a_deprecation_warning(intercom_emulator: I
 def test_a_failed_id_pushes_the_summary_then_fails_naming_the_ids(intercom_emulator: IntercomEmulator) -> None:
     from airflow_provider_intercom._compat import AirflowFailException
 
-    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(30, start=1000))
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=id_range(30, start=1000))
     ti = FakeTaskInstance()
     with pytest.raises(IntercomError, match=r"30 of 30 conversations could not be updated: 1000 \(not_found\)") as info:
-        _execute(op, ti)
+        execute(op, ti)
     # Not permanent: an id may fail for a reason that passes, so Airflow's retries apply.
     assert not isinstance(info.value, AirflowFailException)
     assert info.value.__cause__ is not info.value  # raised as it is, not as its own cause
@@ -239,10 +231,10 @@ def test_when_every_failure_is_one_no_retry_can_fix_the_task_fails_without_retri
 ) -> None:
     # Intercom refuses the update itself (400) for every id: a retry would send the same again.
     intercom_emulator.inject("status", status=400, times=None, path="/conversations/*", message="Bad attribute")
-    op = IntercomUpdateConversationsOperator(task_id="t", conversation_ids=_ids(3), title="x")
+    op = IntercomUpdateConversationsOperator(task_id="t", conversation_ids=id_range(3), title="x")
     ti = FakeTaskInstance()
     with pytest.raises(IntercomPermanentError, match=r"3 of 3 conversations could not be updated") as info:
-        _execute(op, ti)
+        execute(op, ti)
     assert "400 parameter_invalid: Bad attribute" in str(info.value)
     assert "No retry can fix these" in str(info.value)
     assert [f["status"] for f in ti.pushed["return_value"]["failed"]] == [400, 400, 400]
@@ -253,15 +245,15 @@ def test_one_failure_a_retry_might_fix_leaves_airflow_retries_on(fast_connection
 
     fast_connection.inject("status", status=400, times=None, path="/conversations/1")
     fast_connection.inject("status", status=503, times=None, path="/conversations/2")
-    op = IntercomUpdateConversationsOperator(task_id="t", conversation_ids=_ids(3), title="x")
+    op = IntercomUpdateConversationsOperator(task_id="t", conversation_ids=id_range(3), title="x")
     with pytest.raises(IntercomError, match=r"2 of 3 conversations could not be updated") as info:
-        _execute(op)
+        execute(op)
     assert not isinstance(info.value, AirflowFailException)
 
 
 def test_fail_on_error_false_returns_the_summary(intercom_emulator: IntercomEmulator) -> None:
     op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "31337"], fail_on_error=False)
-    summary = _execute(op)
+    summary = execute(op)
     assert list(summary) == ["counts", "updated", "skipped", "failed"]
     assert [f["id"] for f in summary["failed"]] == ["31337"]
     assert [c["id"] for c in summary["updated"]] == ["1"]
@@ -271,7 +263,7 @@ def test_a_search_with_no_matches_is_an_empty_success(intercom_emulator: Interco
     op = IntercomMarkConversationsReadOperator(
         task_id="t", search_query={"field": "state", "operator": "=", "value": "no-such-state"}
     )
-    summary = _execute(op)
+    summary = execute(op)
     assert summary["counts"]["total"] == 0
     assert [r.method for r in intercom_emulator.requests] == ["POST"]
 
@@ -280,7 +272,7 @@ def test_do_xcom_push_false_pushes_no_summary(intercom_emulator: IntercomEmulato
     op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "31337"], do_xcom_push=False)
     ti = FakeTaskInstance()
     with pytest.raises(IntercomError):
-        _execute(op, ti)
+        execute(op, ti)
     assert ti.pushed == {}
 
 
@@ -303,7 +295,7 @@ def test_an_error_for_every_id_is_permanent_after_one_request(
         use_token(monkeypatch, intercom_emulator, "not-the-token")
     ti = FakeTaskInstance()
     with pytest.raises(IntercomPermanentError) as info:
-        _execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(40)), ti)
+        execute(IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=id_range(40)), ti)
     assert isinstance(info.value.error, error)
     assert len(intercom_emulator.requests) == 1
     summary = ti.pushed["return_value"]

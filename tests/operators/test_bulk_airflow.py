@@ -15,21 +15,11 @@ import pytest
 from airflow_provider_intercom.exceptions import IntercomCancelledError
 from airflow_provider_intercom.operators.bulk import (
     IntercomMarkConversationsReadOperator,
-    IntercomUpdateConversationsOperator,
 )
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.dagrun import AIRFLOW_3, DagRunResult, run_dag
 from tests.helpers.emulator_log import AfterPuts, assert_nothing_sent_after, put_ids, puts
-from tests.helpers.fixtures import FakeTaskInstance, use_token
-
-
-def _ids(count: int, start: int = 1) -> list[str]:
-    return [str(i) for i in range(start, start + count)]
-
-
-def _execute(op: IntercomUpdateConversationsOperator, ti: FakeTaskInstance | None = None) -> dict[str, Any]:
-    return op.execute({"ti": ti or FakeTaskInstance()})  # type: ignore[arg-type]
-
+from tests.helpers.fixtures import FakeTaskInstance, execute, id_range, use_token
 
 # -- Airflow's stops ---------------------------------------------------------------------------
 
@@ -56,13 +46,13 @@ def timeout_signal() -> Iterator[Callable[[], None]]:
 def test_a_timeout_stops_the_run_and_still_pushes_the_summary(
     intercom_emulator: IntercomEmulator, timeout_signal: Callable[[], None]
 ) -> None:
-    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(400), max_concurrency=2)
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=id_range(400), max_concurrency=2)
     ti = FakeTaskInstance()
     alarm = AfterPuts(intercom_emulator, 10, timeout_signal)
     alarm.start()
 
     with pytest.raises(BaseException, match="Timeout, PID: test") as info:
-        _execute(op, ti)
+        execute(op, ti)
 
     alarm.join()
     assert type(info.value).__name__ == "AirflowTaskTimeout"
@@ -78,14 +68,14 @@ def test_a_timeout_stops_the_run_and_still_pushes_the_summary(
 
 @pytest.mark.intercom_emulator(conversations=400, latency=0.05)
 def test_on_kill_stops_the_run_and_sends_nothing_afterwards(intercom_emulator: IntercomEmulator) -> None:
-    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=_ids(400), max_concurrency=2)
+    op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=id_range(400), max_concurrency=2)
     ti = FakeTaskInstance()
     killer = AfterPuts(intercom_emulator, 10, op.on_kill)  # as Airflow's SIGTERM handler would
     killer.start()
 
     # execute() runs in the main thread, as in a task (Airflow 2 refuses it anywhere else).
     with pytest.raises(IntercomCancelledError, match=r"Task 't' was stopped after \d+ of 400 conversations"):
-        _execute(op, ti)
+        execute(op, ti)
 
     killer.join()
     counts = ti.pushed["return_value"]["counts"]
@@ -97,13 +87,13 @@ def test_on_kill_stops_the_run_and_sends_nothing_afterwards(intercom_emulator: I
 def test_a_killed_run_fails_even_without_fail_on_error(intercom_emulator: IntercomEmulator) -> None:
     # On Airflow 3.3, SIGTERM calls on_kill without raising: the run must not pass for a success.
     op = IntercomMarkConversationsReadOperator(
-        task_id="t", conversation_ids=_ids(400), max_concurrency=2, fail_on_error=False
+        task_id="t", conversation_ids=id_range(400), max_concurrency=2, fail_on_error=False
     )
     ti = FakeTaskInstance()
     killer = AfterPuts(intercom_emulator, 10, op.on_kill)
     killer.start()
     with pytest.raises(IntercomCancelledError, match="was stopped after"):
-        _execute(op, ti)
+        execute(op, ti)
     killer.join()
     assert ti.pushed["return_value"]["counts"]["updated"] < 400
 
@@ -116,7 +106,7 @@ def test_on_kill_during_the_search_sends_no_put(intercom_emulator: IntercomEmula
     killer = threading.Timer(0.3, op.on_kill)
     killer.start()
     with pytest.raises(IntercomCancelledError):
-        _execute(op, FakeTaskInstance())
+        execute(op, FakeTaskInstance())
     killer.join()
     assert puts(intercom_emulator) == []
 

@@ -1,0 +1,215 @@
+"""Conversation actions as requests: what each one sends to one conversation, checked before any request.
+
+Every per-conversation write the provider makes -- an update, a close, a tag -- is a
+:class:`ConversationRequest`: a method, a path with the conversation id in it, and one body
+validated and encoded once. The sync client sends one with :meth:`.IntercomClient.send_action`;
+the bulk engine sends the same request to many ids. Builders send exactly the fields Intercom
+documents for the operation (REST API 2.16: ``manageConversation``, ``attachTagToConversation``,
+``detachTagFromConversation``), nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+from airflow_provider_intercom.client._error import IntercomValidationError
+from airflow_provider_intercom.client._validation import _describe as describe
+
+__all__ = [
+    "ASSIGNEE_TYPES",
+    "ConversationRequest",
+    "assign_request",
+    "close_request",
+    "encode_body",
+    "open_request",
+    "snooze_request",
+    "tag_request",
+    "untag_request",
+    "update_request",
+    "validate_admin_id",
+]
+
+#: Who a conversation can be assigned to (``assign_conversation_request.type``).
+ASSIGNEE_TYPES = ("admin", "team")
+#: The ``assignee_id`` that leaves a conversation unassigned ("Set 0 ... ie. Unassigned").
+UNASSIGNED = "0"
+_DIGITS = re.compile(r"^[0-9]{1,32}$")
+
+Answer = Literal["conversation", "tag"]
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    """Encode a request body once, for every request of a run.
+
+    :param body: a validated body.
+    :raises IntercomValidationError: if it is not JSON-serializable or holds a non-finite number.
+    """
+    try:
+        return json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError) as exc:
+        raise IntercomValidationError(f"The request body cannot be sent as JSON: {exc}.") from None
+
+
+@dataclass(frozen=True)
+class ConversationRequest:
+    """The request an action sends to each conversation.
+
+    :param action: the action's name, in logs and messages: ``update``, ``close``, ``tag`` ...
+    :param method: the HTTP method.
+    :param path: the API path, with ``{id}`` where the conversation id goes.
+    :param body: the JSON body, the same for every conversation; None sends none.
+    :param idempotent: whether sending it twice leaves the same state (so a failure whose outcome
+        is unknown may simply be sent again).
+    :param answer: what a 2xx answer holds: the conversation, or the tag.
+    :param already_done: Intercom error codes that mean the action is already in effect, with
+        the reason a summary gives for them (skipped, not failed): untagging a conversation that
+        does not carry the tag answers 404 ``tag_not_found``.
+    """
+
+    action: str
+    method: str
+    path: str
+    body: Mapping[str, Any] | None
+    idempotent: bool = True
+    answer: Answer = "conversation"
+    already_done: Mapping[str, str] = field(default_factory=dict)
+
+    def path_for(self, conversation_id: str) -> str:
+        """The path of this request for one conversation.
+
+        :param conversation_id: a validated conversation id.
+        """
+        return self.path.replace("{id}", conversation_id)
+
+    @cached_property
+    def encoded(self) -> bytes | None:
+        """The body as sent on the wire, encoded once."""
+        return None if self.body is None else encode_body(self.body)
+
+
+def validate_admin_id(value: Any, *, where: str = "admin_id") -> str:
+    """An Intercom admin id: digits, as a string.
+
+    :param value: a string of digits, or an int.
+    :param where: how messages name the value.
+    :raises IntercomValidationError: if it is not one.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = str(value)
+    if isinstance(value, str) and _DIGITS.match(value.strip()):
+        return value.strip()
+    raise IntercomValidationError(
+        f"{where} must be an Intercom admin id (digits, e.g. '991267'); got {describe(value)}. "
+        "GET /admins lists them; or leave it out to act as the admin that owns the access token."
+    )
+
+
+def update_request(body: Mapping[str, Any]) -> ConversationRequest:
+    """``PUT /conversations/{id}`` with a body built by :func:`~._validation.validate_update`.
+
+    :param body: the validated update.
+    """
+    # Setting fields to given values is idempotent: a retried PUT leaves the same state.
+    return ConversationRequest("update", "PUT", "/conversations/{id}", dict(body))
+
+
+def _parts(action: str, body: dict[str, Any]) -> ConversationRequest:
+    # Close, open, snooze and assign leave the same state when sent twice. (With a visible message
+    # in ``body`` they would not: those are the messages issue's, and not built here.)
+    return ConversationRequest(action, "POST", "/conversations/{id}/parts", body)
+
+
+def close_request(admin_id: str) -> ConversationRequest:
+    """Close: ``POST /conversations/{id}/parts`` ``{"message_type": "close", "type": "admin", ...}``.
+
+    :param admin_id: the admin performing the action.
+    """
+    return _parts("close", {"message_type": "close", "type": "admin", "admin_id": validate_admin_id(admin_id)})
+
+
+def open_request(admin_id: str) -> ConversationRequest:
+    """Open (and unsnooze): ``POST /conversations/{id}/parts`` ``{"message_type": "open", ...}``.
+
+    :param admin_id: the admin performing the action.
+    """
+    return _parts("open", {"message_type": "open", "admin_id": validate_admin_id(admin_id)})
+
+
+def snooze_request(admin_id: str, snoozed_until: int) -> ConversationRequest:
+    """Snooze until a time: ``{"message_type": "snoozed", "snoozed_until": <UNIX seconds>, ...}``.
+
+    :param admin_id: the admin performing the action.
+    :param snoozed_until: UNIX seconds, from :func:`~._snooze.parse_snoozed_until`.
+    """
+    return _parts(
+        "snooze",
+        {"message_type": "snoozed", "admin_id": validate_admin_id(admin_id), "snoozed_until": int(snoozed_until)},
+    )
+
+
+def assign_request(admin_id: str, assignee_id: Any, assignee_type: str = "admin") -> ConversationRequest:
+    """Assign to an admin or a team, or unassign: ``{"message_type": "assignment", ...}``.
+
+    Assigning a closed conversation reopens it (Intercom's behaviour).
+
+    :param admin_id: the admin performing the action.
+    :param assignee_id: the admin or team to assign to; None unassigns (``"0"``).
+    :param assignee_type: ``"admin"`` or ``"team"``.
+    :raises IntercomValidationError: if a value is invalid.
+    """
+    if assignee_type not in ASSIGNEE_TYPES:
+        raise IntercomValidationError(
+            f"assignee_type must be 'admin' or 'team'; got {describe(assignee_type)}. A conversation can carry both "
+            "an admin and a team: assign each in its own task."
+        )
+    assignee = UNASSIGNED if assignee_id is None else validate_admin_id(assignee_id, where="assignee_id")
+    return _parts(
+        "assign" if assignee != UNASSIGNED else "unassign",
+        {
+            "message_type": "assignment",
+            "type": assignee_type,
+            "admin_id": validate_admin_id(admin_id),
+            "assignee_id": assignee,
+        },
+    )
+
+
+def tag_request(admin_id: str, tag_id: str) -> ConversationRequest:
+    """Attach a tag: ``POST /conversations/{id}/tags`` ``{"id": <tag id>, "admin_id": ...}``.
+
+    :param admin_id: the admin performing the action.
+    :param tag_id: a tag id (resolved from a name by :func:`~._lookup.resolve_tag`).
+    """
+    # Tags attach as a set: tagging twice leaves one tag.
+    return ConversationRequest(
+        "tag",
+        "POST",
+        "/conversations/{id}/tags",
+        {"id": validate_admin_id(tag_id, where="tag id"), "admin_id": validate_admin_id(admin_id)},
+        answer="tag",
+    )
+
+
+def untag_request(admin_id: str, tag_id: str) -> ConversationRequest:
+    """Detach a tag: ``DELETE /conversations/{id}/tags/{tag_id}`` with ``{"admin_id": ...}``.
+
+    A conversation that does not carry the tag counts as done (skipped, ``not_tagged``): so does
+    a retry after a DELETE whose answer was lost.
+
+    :param admin_id: the admin performing the action.
+    :param tag_id: a tag id.
+    """
+    tag = validate_admin_id(tag_id, where="tag id")
+    return ConversationRequest(
+        "untag",
+        "DELETE",
+        f"/conversations/{{id}}/tags/{tag}",
+        {"admin_id": validate_admin_id(admin_id)},
+        answer="tag",
+        already_done={"tag_not_found": "not_tagged"},
+    )

@@ -31,11 +31,11 @@ class _Quiet:
 
 def _bulk(url: str, token: str, ids: list[str]) -> dict[str, Any]:
     from airflow_provider_intercom.bulk import BulkOptions, BulkRun
-    from airflow_provider_intercom.client._aiohttp_client import encode_body
+    from airflow_provider_intercom.client._actions import update_request
 
     client = make_hook(url, token).client
     run = BulkRun(client, BulkOptions(), log=_Quiet())
-    summary = run.run(ids, encode_body({"read": True}))
+    summary = run.run(ids, update_request({"read": True}))
     # The summary stays alive until the probe closes: it is the XCom the operator returns.
     return {"counts": summary["counts"], "succeeded": summary["counts"]["updated"], "_summary": summary}
 

@@ -1,4 +1,7 @@
-"""The asyncio bulk engine: one update applied to many conversations at Intercom's rate limit.
+"""The asyncio bulk engine: one request sent to many conversations at Intercom's rate limit.
+
+Every per-conversation write of the provider goes through it: the request (method, path, body)
+is a :class:`~airflow_provider_intercom.client._actions.ConversationRequest`, the same for every id.
 
 One dispatcher coroutine decides when the next request goes out: the rate-limit budget
 (:class:`~airflow_provider_intercom.client._ratelimit.RateLimitState`, fed by the
@@ -35,6 +38,7 @@ from airflow_provider_intercom.client.facts import (
 
 if TYPE_CHECKING:
     from airflow_provider_intercom.client import IntercomClient
+    from airflow_provider_intercom.client._actions import ConversationRequest
     from airflow_provider_intercom.client._aiohttp_client import AiohttpTransport
 
 #: Statuses that are wrong for every id alike (the token, the plan): the run stops at the first.
@@ -165,11 +169,13 @@ class AsyncBulkEngine:
         self._stopped = True
         self._waker.wake()
 
-    async def run(self, conversation_ids: Sequence[str], body: bytes, done: Collection[int] = ()) -> None:
-        """Apply ``body`` to every id not in ``done``; outcomes land in :attr:`outcomes`.
+    async def run(
+        self, conversation_ids: Sequence[str], request: ConversationRequest, done: Collection[int] = ()
+    ) -> None:
+        """Send ``request`` to every id not in ``done``; outcomes land in :attr:`outcomes`.
 
         :param conversation_ids: validated, de-duplicated ids.
-        :param body: the encoded JSON body of ``PUT /conversations/{id}``.
+        :param request: what to send to each id.
         :param done: indexes confirmed by an earlier try; listed as resumed, not sent.
         """
         total = len(conversation_ids)
@@ -182,7 +188,7 @@ class AsyncBulkEngine:
         todo = (index for index in range(total) if not self.confirmed[index])
         transport = self._client.async_transport(max_connections=self._cap)
         try:
-            await self._dispatch(conversation_ids, body, transport, todo)
+            await self._dispatch(conversation_ids, request, transport, todo)
         finally:
             for task in list(self._tasks):
                 task.cancel()
@@ -192,7 +198,9 @@ class AsyncBulkEngine:
                 if job.last_error is not None and self.outcomes[job.index] is None:
                     self.outcomes[job.index] = ("failed", _stopped_waiting(conversation_ids[job.index], job.last_error))
 
-    async def _dispatch(self, ids: Sequence[str], body: bytes, transport: AiohttpTransport, todo: Any) -> None:
+    async def _dispatch(
+        self, ids: Sequence[str], request: ConversationRequest, transport: AiohttpTransport, todo: Any
+    ) -> None:
         upcoming: _Job | None = None
         while not self._stopped:
             now = self._clock()
@@ -230,7 +238,7 @@ class AsyncBulkEngine:
                 assert upcoming is not None
                 job, upcoming = upcoming, None
             seq = self.state.on_send(self._wall_clock())
-            task = asyncio.ensure_future(self._attempt(job, seq, ids[job.index], body, transport))
+            task = asyncio.ensure_future(self._attempt(job, seq, ids[job.index], request, transport))
             self._tasks.add(task)
             task.add_done_callback(self._task_done)
         if self.bug is not None:
@@ -246,36 +254,50 @@ class AsyncBulkEngine:
         # at its next timeout, if it is waiting for answers.
         self._waker.answer_arrived()
 
-    async def _attempt(self, job: _Job, seq: int, cid: str, body: bytes, transport: AiohttpTransport) -> None:
-        info = self._client.request_info("PUT", f"/conversations/{cid}")
+    async def _attempt(
+        self, job: _Job, seq: int, cid: str, request: ConversationRequest, transport: AiohttpTransport
+    ) -> None:
+        info = self._client.request_info(request.method, request.path_for(cid), idempotent=request.idempotent)
         started, sent_at = self._clock(), self._wall_clock()
         job = job if job.first_sent is not None else replace(job, first_sent=started)
         status: int | None = None
         headers = None
         recorded = False
         try:
-            status, headers, content = await transport.send(info, body=body)
+            status, headers, content = await transport.send(info, body=request.encoded)
             self.latency.observe(self._clock() - started)
             self.state.on_answer(headers, status, seq, sent_at)
             recorded = True
             self.answered += 1
-            conversation = parse_response(status, headers, content, info)
+            answer = parse_response(status, headers, content, info)
         except IntercomError as err:
             if not recorded:
                 self.state.on_answer(headers, status, seq, sent_at)
                 recorded = True
-            self._failed(job, cid, err)
+            reason = request.already_done.get(err.code or "") if err.status is not None else None
+            if reason is not None:
+                # The action is already in effect (untagging an untagged conversation): done.
+                self._finish(job.index, "skipped", {**error_entry(cid, err), "reason": reason})
+                self.confirmed[job.index] = 1
+            else:
+                self._failed(job, cid, err)
         except asyncio.CancelledError:
             # Stopped while on the wire: it may have been applied, so it is not confirmed.
             self.outcomes[job.index] = ("failed", _cancelled_in_flight(cid))
             raise
         else:
-            self.outcomes[job.index] = ("updated", trim(conversation, self._options.xcom_fields))
+            self.outcomes[job.index] = ("updated", self._entry(cid, answer, request))
             self.confirmed[job.index] = 1
             self.finished += 1
         finally:
             if not recorded:
                 self.state.on_answer(None, None, seq, sent_at)
+
+    def _entry(self, cid: str, answer: dict[str, Any], request: ConversationRequest) -> dict[str, Any]:
+        if request.answer == "tag":
+            # The answer is the tag: the entry names the conversation, and which tag.
+            return {"id": cid, "tag_id": answer.get("id")}
+        return trim(answer, self._options.xcom_fields)
 
     def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:
         if err.status in FAIL_FAST_STATUSES or (err.permanent and err.status is None):

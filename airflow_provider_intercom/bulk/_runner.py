@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from airflow_provider_intercom.bulk._engine import AsyncBulkEngine, BulkOptions
 from airflow_provider_intercom.bulk._summary import build_summary, progress_line
+from airflow_provider_intercom.client._actions import ConversationRequest
 from airflow_provider_intercom.client._error import IntercomError
 
 #: How often the main thread looks up from waiting (for signals, progress and checkpoints).
@@ -76,7 +77,7 @@ class BulkRun:
     def run(
         self,
         conversation_ids: Sequence[str],
-        body: bytes,
+        request: ConversationRequest,
         *,
         done: Collection[int] = (),
         on_checkpoint: Callable[[bytes], None] | None = None,
@@ -85,7 +86,7 @@ class BulkRun:
         """Run to the end (or to a stop) and return the summary.
 
         :param conversation_ids: validated, de-duplicated ids.
-        :param body: the encoded JSON body of ``PUT /conversations/{id}``.
+        :param request: what to send to each id.
         :param done: indexes confirmed by an earlier try, not sent again.
         :param on_checkpoint: called from this thread with a snapshot of the confirmed ids (one
             byte per id) every ``checkpoint_interval`` seconds, and once more at the end, also
@@ -107,7 +108,7 @@ class BulkRun:
             try:
                 if self._stop_requested.is_set():
                     self.engine.stop()
-                loop.run_until_complete(self.engine.run(conversation_ids, body, done))
+                loop.run_until_complete(self.engine.run(conversation_ids, request, done))
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
                 failure.append(exc)
             finally:
@@ -140,7 +141,7 @@ class BulkRun:
         finally:
             if on_checkpoint is not None:
                 on_checkpoint(bytes(self.engine.confirmed))
-            self.summary = self._summary(conversation_ids, self._clock() - started, len(done))
+            self.summary = self._summary(conversation_ids, request.action, self._clock() - started, len(done))
         if failure:
             raise failure[0]
         return self.summary
@@ -151,7 +152,7 @@ class BulkRun:
             "%s", progress_line(engine.finished, total, elapsed, engine.state.rate_limited, engine.in_flight)
         )
 
-    def _summary(self, conversation_ids: Sequence[str], elapsed: float, resumed: int) -> dict[str, Any]:
+    def _summary(self, conversation_ids: Sequence[str], action: str, elapsed: float, resumed: int) -> dict[str, Any]:
         engine = self.engine
         outcomes = list(engine.outcomes) or [None] * len(conversation_ids)
         summary = build_summary(
@@ -164,8 +165,9 @@ class BulkRun:
         )
         counts = summary["counts"]
         self._log.info(
-            "Intercom bulk update finished: %d updated (%d of them in an earlier try), %d skipped, %d failed "
+            "Intercom bulk %s finished: %d done (%d of them in an earlier try), %d skipped, %d failed "
             "of %d in %.1fs (%d requests, %d rate-limited answers).",
+            action,
             counts["updated"],
             resumed,
             counts["skipped"],

@@ -22,6 +22,7 @@ from airflow_provider_intercom.client._validation import _describe as describe
 
 __all__ = [
     "ASSIGNEE_TYPES",
+    "PAST_TENSE",
     "ConversationRequest",
     "assign_request",
     "close_request",
@@ -32,6 +33,7 @@ __all__ = [
     "untag_request",
     "update_request",
     "validate_admin_id",
+    "validate_assignee",
 ]
 
 #: Who a conversation can be assigned to (``assign_conversation_request.type``).
@@ -41,6 +43,17 @@ UNASSIGNED = "0"
 _DIGITS = re.compile(r"^[0-9]{1,32}$")
 
 Answer = Literal["conversation", "tag"]
+#: How messages say an action was done to a conversation ("3 conversations could not be closed").
+PAST_TENSE: Mapping[str, str] = {
+    "update": "updated",
+    "close": "closed",
+    "open": "opened",
+    "snooze": "snoozed",
+    "assign": "assigned",
+    "unassign": "unassigned",
+    "tag": "tagged",
+    "untag": "untagged",
+}
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:
@@ -69,6 +82,8 @@ class ConversationRequest:
     :param already_done: Intercom error codes that mean the action is already in effect, with
         the reason a summary gives for them (skipped, not failed): untagging a conversation that
         does not carry the tag answers 404 ``tag_not_found``.
+    :param key: what identifies the request across tries of a task when the body alone would not
+        (a snooze time computed from when each try runs); None means the body.
     """
 
     action: str
@@ -78,6 +93,7 @@ class ConversationRequest:
     idempotent: bool = True
     answer: Answer = "conversation"
     already_done: Mapping[str, str] = field(default_factory=dict)
+    key: Mapping[str, Any] | None = None
 
     def path_for(self, conversation_id: str) -> str:
         """The path of this request for one conversation.
@@ -85,6 +101,16 @@ class ConversationRequest:
         :param conversation_id: a validated conversation id.
         """
         return self.path.replace("{id}", conversation_id)
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """What makes two tries of a task the same run, for resuming one from the other."""
+        return {
+            "action": self.action,
+            "method": self.method,
+            "path": self.path,
+            "body": dict(self.key if self.key is not None else self.body or {}),
+        }
 
     @cached_property
     def encoded(self) -> bytes | None:
@@ -152,6 +178,21 @@ def snooze_request(admin_id: str, snoozed_until: int) -> ConversationRequest:
     )
 
 
+def validate_assignee(assignee_id: Any, assignee_type: Any) -> str | None:
+    """The assignee as an id, or None to unassign; checked before any request.
+
+    :param assignee_id: an admin or team id; None unassigns.
+    :param assignee_type: ``"admin"`` or ``"team"``.
+    :raises IntercomValidationError: if either is invalid.
+    """
+    if assignee_type not in ASSIGNEE_TYPES:
+        raise IntercomValidationError(
+            f"assignee_type must be 'admin' or 'team'; got {describe(assignee_type)}. A conversation can carry both "
+            "an admin and a team: assign each in its own task."
+        )
+    return None if assignee_id is None else validate_admin_id(assignee_id, where="assignee_id")
+
+
 def assign_request(admin_id: str, assignee_id: Any, assignee_type: str = "admin") -> ConversationRequest:
     """Assign to an admin or a team, or unassign: ``{"message_type": "assignment", ...}``.
 
@@ -162,19 +203,14 @@ def assign_request(admin_id: str, assignee_id: Any, assignee_type: str = "admin"
     :param assignee_type: ``"admin"`` or ``"team"``.
     :raises IntercomValidationError: if a value is invalid.
     """
-    if assignee_type not in ASSIGNEE_TYPES:
-        raise IntercomValidationError(
-            f"assignee_type must be 'admin' or 'team'; got {describe(assignee_type)}. A conversation can carry both "
-            "an admin and a team: assign each in its own task."
-        )
-    assignee = UNASSIGNED if assignee_id is None else validate_admin_id(assignee_id, where="assignee_id")
+    assignee = validate_assignee(assignee_id, assignee_type)
     return _parts(
-        "assign" if assignee != UNASSIGNED else "unassign",
+        "assign" if assignee is not None else "unassign",
         {
             "message_type": "assignment",
             "type": assignee_type,
             "admin_id": validate_admin_id(admin_id),
-            "assignee_id": assignee,
+            "assignee_id": UNASSIGNED if assignee is None else assignee,
         },
     )
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from airflow_provider_intercom.client._actions import ConversationRequest
 from airflow_provider_intercom.client._error import (
     IntercomCancelledError,
     IntercomConfigError,
@@ -24,6 +25,7 @@ from airflow_provider_intercom.client._http_client import RequestsTransport
 from airflow_provider_intercom.client._ratelimit import AdaptiveRateLimiter
 from airflow_provider_intercom.client._responses import JSON, RequestInfo, parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, retry_limits, should_retry
+from airflow_provider_intercom.client._search import search_pages
 from airflow_provider_intercom.client._validation import (
     validate_conversation_id,
     validate_per_page,
@@ -36,13 +38,13 @@ from airflow_provider_intercom.client.facts import (
     DEFAULT_API_VERSION,
     DEFAULT_REGION,
     DEFAULT_TIMEOUT,
+    LISTS,
     MAX_SEARCH_PAGE_SIZE,
+    Listable,
 )
 
 if TYPE_CHECKING:
     from airflow_provider_intercom.client._aiohttp_client import AiohttpTransport
-
-_SEARCH_PATH = "/conversations/search"
 
 
 class RetryLogger(Protocol):
@@ -339,6 +341,39 @@ class IntercomClient:
         """
         return self.update_conversation(conversation_id, read=True)
 
+    def send_action(self, request: ConversationRequest, conversation_id: str | int) -> JSON:
+        """Send one action to one conversation and return Intercom's answer (the conversation, or the tag).
+
+        Failures whose outcome is unknown (a 5xx, a timeout) are retried only for an idempotent
+        request; an answer that means the action is already in effect (``request.already_done``)
+        is returned as ``{"id": conversation_id, "already_done": <reason>}``.
+
+        :param request: what to send, from a builder such as :func:`~._actions.close_request`.
+        :param conversation_id: the conversation id (digits, or an int).
+        :raises IntercomError: a subclass saying what went wrong.
+        """
+        cid = validate_conversation_id(conversation_id)
+        try:
+            return self.request(request.method, request.path_for(cid), json=request.body, idempotent=request.idempotent)
+        except IntercomError as err:
+            reason = request.already_done.get(err.code or "")
+            if reason is None:
+                raise
+        return {"id": cid, "already_done": reason}
+
+    def list_all(self, what: Listable) -> list[JSON]:
+        """The workspace's ``tags``, ``admins`` (teammates) or ``teams``: ``GET /tags``, ``/admins``, ``/teams``.
+
+        :param what: which list.
+        """
+        key = LISTS[what]
+        items = self.request("GET", f"/{what}").get(key)
+        if not isinstance(items, list):
+            raise IntercomResponseError(
+                f"answered GET /{what} without a {key!r} list", method="GET", path=f"/{what}", conn_id=self.conn_id
+            )
+        return [item for item in items if isinstance(item, dict)]
+
     def search_conversations(self, query: Mapping[str, Any], per_page: int = MAX_SEARCH_PAGE_SIZE) -> Iterator[JSON]:
         """Yield every conversation matching an Intercom search query, page by page.
 
@@ -350,31 +385,15 @@ class IntercomClient:
         :param per_page: page size, 1 to 150.
         :raises IntercomValidationError: if the query or page size is invalid.
         """
+        pages = self.search_pages(query, per_page)
+        return (conversation for page in pages for conversation in page["conversations"])
+
+    def search_pages(self, query: Mapping[str, Any], per_page: int = MAX_SEARCH_PAGE_SIZE) -> Iterator[JSON]:
+        """Yield the pages of an Intercom search (each with ``conversations`` and ``total_count``).
+
+        :param query: the ``query`` of ``POST /conversations/search``.
+        :param per_page: page size, 1 to 150.
+        :raises IntercomValidationError: if the query or page size is invalid.
+        """
         checked = validate_search_query(query)
-        return self._search_pages(checked, validate_per_page(per_page))
-
-    def _search_pages(self, query: JSON, per_page: int) -> Iterator[JSON]:
-        cursor: str | None = None
-        seen_cursors: set[str] = set()
-        while True:
-            pagination: dict[str, Any] = {"per_page": per_page}
-            if cursor:
-                pagination["starting_after"] = cursor
-            # A search only reads, so it is as safe to retry as a GET.
-            page = self.request("POST", _SEARCH_PATH, json={"query": query, "pagination": pagination})
-            conversations = page.get("conversations")
-            if not isinstance(conversations, list):
-                raise self._search_error("answered a search without a 'conversations' list")
-            yield from conversations
-            next_page = (page.get("pages") or {}).get("next") or {}
-            cursor = next_page.get("starting_after") if isinstance(next_page, dict) else None
-            if not cursor:
-                return
-            if cursor in seen_cursors:
-                raise self._search_error(
-                    f"returned the search cursor {cursor!r} twice; stopping rather than looping forever"
-                )
-            seen_cursors.add(cursor)
-
-    def _search_error(self, message: str) -> IntercomResponseError:
-        return IntercomResponseError(message, method="POST", path=_SEARCH_PATH, conn_id=self.conn_id)
+        return search_pages(self.request, checked, validate_per_page(per_page), conn_id=self.conn_id)

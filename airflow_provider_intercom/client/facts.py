@@ -11,6 +11,7 @@ This module imports nothing, so that anything may import it cheaply.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 # -- Hosts ---------------------------------------------------------------------------------------
 
@@ -59,6 +60,12 @@ MAX_SEARCH_NESTING = 2
 MAX_FILTERS_PER_GROUP = 15
 #: Conversation ids are decimal digit strings; 32 digits leaves ample headroom.
 MAX_CONVERSATION_ID_LENGTH = 32
+
+# -- Workspace lists ------------------------------------------------------------------------------
+
+Listable = Literal["tags", "admins", "teams"]
+#: ``GET /tags``, ``/admins`` and ``/teams``: the key of each answer that holds the list.
+LISTS: Mapping[Listable, str] = {"tags": "data", "admins": "admins", "teams": "teams"}
 
 # -- Rate limits ---------------------------------------------------------------------------------
 

@@ -9,14 +9,13 @@ form, and delegates the API methods to the client so that DAG code can call them
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_intercom._compat import AirflowNotFoundException, BaseHook, mask_secret
 from airflow_provider_intercom.client._error import IntercomConfigError, IntercomError
 from airflow_provider_intercom.client._retry import RetryPolicy
-from airflow_provider_intercom.client.facts import MAX_SEARCH_PAGE_SIZE, QUICK_TIMEOUT
+from airflow_provider_intercom.client.facts import QUICK_TIMEOUT
 from airflow_provider_intercom.connection import (
     CONN_NAME_ATTR,
     CONN_TYPE,
@@ -156,29 +155,37 @@ class IntercomHook(BaseHook):
 
     # -- API methods: the client's, so that DAG code can call them on the hook ------------------
 
-    def request(self, method: str, path: str, **kwargs: Any) -> JSON:
-        """Delegates to :meth:`.IntercomClient.request`."""
-        return self.client.request(method, path, **kwargs)
+    def __getattr__(self, name: str) -> Any:
+        # One generic delegation (request, get_conversation, send_action, list_all, ...) rather
+        # than a method per API call. The name is checked on the class, so that hasattr() on a
+        # hook never reads its connection.
+        from airflow_provider_intercom.client import IntercomClient
 
-    def get_me(self) -> JSON:
-        """Delegates to :meth:`.IntercomClient.get_me`."""
+        if name.startswith("_") or not callable(getattr(IntercomClient, name, None)):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(self.client, name)
+
+    @cached_property
+    def me(self) -> JSON:
+        """The admin that owns the token, with its ``app``: ``GET /me``, made once per hook."""
         return self.client.get_me()
 
-    def get_conversation(self, conversation_id: str | int, *, display_as: str | None = None) -> JSON:
-        """Delegates to :meth:`.IntercomClient.get_conversation`."""
-        return self.client.get_conversation(conversation_id, display_as=display_as)
+    def actor_id(self, admin_id: Any = None) -> str:
+        """The admin an action is performed as, which Intercom requires of every action.
 
-    def update_conversation(self, conversation_id: str | int, **fields: Any) -> JSON:
-        """Delegates to :meth:`.IntercomClient.update_conversation`."""
-        return self.client.update_conversation(conversation_id, **fields)
+        ``admin_id`` if given, else the connection's extra ``admin_id``, else the admin that owns
+        the access token (``GET /me``, looked up once per hook).
 
-    def mark_conversation_read(self, conversation_id: str | int) -> JSON:
-        """Delegates to :meth:`.IntercomClient.mark_conversation_read`."""
-        return self.client.mark_conversation_read(conversation_id)
+        :param admin_id: the operator's ``admin_id``, if any.
+        :raises IntercomValidationError: if the id given is not an admin id.
+        """
+        from airflow_provider_intercom.client._actions import validate_admin_id
 
-    def search_conversations(self, query: Mapping[str, Any], per_page: int = MAX_SEARCH_PAGE_SIZE) -> Iterator[JSON]:
-        """Delegates to :meth:`.IntercomClient.search_conversations`."""
-        return self.client.search_conversations(query, per_page)
+        if admin_id is not None:
+            return validate_admin_id(admin_id)
+        if self.settings.admin_id:
+            return self.settings.admin_id
+        return validate_admin_id(self.me.get("id"), where="GET /me's admin id")
 
     # -- Airflow UI --------------------------------------------------------------------------
 
@@ -198,8 +205,11 @@ class IntercomHook(BaseHook):
         if self.settings.app_id_code:
             return self.settings.app_id_code
         try:
-            with self._quick_client(self.settings) as quick:
-                code = (quick.get_me().get("app") or {}).get("id_code")
+            me = self.__dict__.get("me")  # the actor's lookup, if one was made, serves the link too
+            if me is None:
+                with self._quick_client(self.settings) as quick:
+                    me = quick.get_me()
+            code = (me.get("app") or {}).get("id_code")
         except IntercomError as err:
             self.log.warning("Could not look up the workspace id code (for 'View in Intercom' links): %s", err)
             return None

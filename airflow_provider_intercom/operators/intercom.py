@@ -1,7 +1,7 @@
-"""Operators that update one Intercom conversation; the bulk ones are re-exported from :mod:`.bulk`.
+"""Operators that update one Intercom conversation; every other operator is re-exported here too.
 
-They stay thin: validate the input, make one client call, return JSON-safe data. An error that
-no retry can fix fails the task without Airflow's retries (:func:`~airflow_provider_intercom.exceptions.task_error`).
+They stay thin: the base (:mod:`._single_base`) validates the id, sends one request and returns
+JSON-safe data; an update operator only builds its ``PUT`` body.
 """
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_provider_intercom._compat import BaseOperator, Context
-from airflow_provider_intercom.client._error import IntercomError
-from airflow_provider_intercom.client._validation import update_body_of, validate_conversation_id
+from airflow_provider_intercom.client._actions import ConversationRequest, update_request
+from airflow_provider_intercom.client._validation import update_body_of
 from airflow_provider_intercom.connection import DEFAULT_CONN_ID
-from airflow_provider_intercom.exceptions import task_error
 from airflow_provider_intercom.hooks.intercom import IntercomHook
-from airflow_provider_intercom.links import CONVERSATION_URL_XCOM_KEY, IntercomConversationLink, conversation_url
+from airflow_provider_intercom.operators._single_base import SINGLE_TEMPLATE_FIELDS, SingleConversationOperator
 from airflow_provider_intercom.operators.bulk import (
     IntercomMarkConversationsReadOperator,
     IntercomUpdateConversationsOperator,
@@ -29,7 +27,7 @@ __all__ = [
 ]
 
 
-class IntercomUpdateConversationOperator(BaseOperator):
+class IntercomUpdateConversationOperator(SingleConversationOperator):
     """Update one Intercom conversation; the updated conversation becomes the XCom.
 
     Sends ``PUT /conversations/{conversation_id}`` with the fields given (only those) and returns
@@ -46,16 +44,7 @@ class IntercomUpdateConversationOperator(BaseOperator):
     :param intercom_conn_id: the Airflow connection of type ``intercom``. (templated)
     """
 
-    template_fields: Sequence[str] = (
-        "conversation_id",
-        "read",
-        "title",
-        "custom_attributes",
-        "company_id",
-        "intercom_conn_id",
-    )
-    operator_extra_links = (IntercomConversationLink(),)
-    ui_color = "#e0f0ff"
+    template_fields: Sequence[str] = (*SINGLE_TEMPLATE_FIELDS, "read", "title", "custom_attributes", "company_id")
 
     def __init__(
         self,
@@ -69,46 +58,20 @@ class IntercomUpdateConversationOperator(BaseOperator):
         intercom_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.conversation_id = conversation_id
+        super().__init__(conversation_id=conversation_id, intercom_conn_id=intercom_conn_id, **kwargs)
         self.read = read
         self.title = title
         self.custom_attributes = custom_attributes
         self.company_id = company_id
         self.remove_company = remove_company
-        self.intercom_conn_id = intercom_conn_id
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        """Update the conversation and return it.
+    def prepare(self, hook: IntercomHook, where: str) -> ConversationRequest:
+        """``PUT /conversations/{id}`` with the fields given.
 
-        :param context: the Airflow task context.
+        :param hook: the task's hook (an update needs no lookup).
+        :param where: how messages name the task.
         """
-        try:
-            conversation_id = validate_conversation_id(self.conversation_id)
-            body = update_body_of(self, where=f"Task {self.task_id!r}")
-            hook = IntercomHook(self.intercom_conn_id)
-            try:
-                conversation = hook.client.put_conversation(conversation_id, body)
-                self.log.info(
-                    "Updated Intercom conversation %s (%s): read=%s, state=%s.",
-                    conversation_id,
-                    ", ".join(sorted(body)),
-                    conversation.get("read"),
-                    conversation.get("state"),
-                )
-                # What the "View in Intercom" link needs, stored now: get_link must not call Intercom.
-                app_id_code = hook.get_app_id_code()
-            finally:
-                hook.close()
-        except IntercomError as err:
-            error = task_error(err)
-            if error is err:
-                raise  # retryable: as it is (`raise err from err` would make it its own cause)
-            raise error from err
-        if app_id_code:
-            url = conversation_url(hook.settings.app_base_url, app_id_code, conversation_id)
-            context["ti"].xcom_push(key=CONVERSATION_URL_XCOM_KEY, value=url)
-        return conversation
+        return update_request(update_body_of(self, where=where))
 
 
 class IntercomMarkConversationReadOperator(IntercomUpdateConversationOperator):
@@ -122,7 +85,7 @@ class IntercomMarkConversationReadOperator(IntercomUpdateConversationOperator):
     :param intercom_conn_id: the Airflow connection of type ``intercom``. (templated)
     """
 
-    template_fields: Sequence[str] = ("conversation_id", "intercom_conn_id")
+    template_fields: Sequence[str] = SINGLE_TEMPLATE_FIELDS
 
     def __init__(self, *, conversation_id: str | int, intercom_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(conversation_id=conversation_id, read=True, intercom_conn_id=intercom_conn_id, **kwargs)

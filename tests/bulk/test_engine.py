@@ -14,7 +14,7 @@ import pytest
 
 from airflow_provider_intercom.bulk import BulkOptions, BulkRun
 from airflow_provider_intercom.client import IntercomAuthError, IntercomClient, IntercomForbiddenError, RetryPolicy
-from airflow_provider_intercom.client._aiohttp_client import encode_body
+from airflow_provider_intercom.client._actions import update_request
 from airflow_provider_intercom.client.facts import DEFAULT_XCOM_FIELDS
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.emulator_log import (
@@ -40,7 +40,7 @@ def _run(
     **options: Any,
 ) -> tuple[dict[str, Any], BulkRun]:
     run = BulkRun(client or make_client(emulator, retry_policy=FAST_RETRIES), BulkOptions(**options), log=LOG)
-    return run.run(ids, encode_body(body)), run
+    return run.run(ids, update_request(body)), run
 
 
 # -- Pacing under the rate limit --------------------------------------------------------------
@@ -117,7 +117,7 @@ def _peak(latency: float, max_concurrency: int | None, count: int = 60) -> int:
         run = BulkRun(
             make_client(emulator, retry_policy=FAST_RETRIES), BulkOptions(max_concurrency=max_concurrency), log=LOG
         )
-        summary = run.run(id_range(count), encode_body(READ))
+        summary = run.run(id_range(count), update_request(READ))
         assert summary["counts"]["updated"] == count
         return peak_in_flight(puts(emulator), latency)
 
@@ -276,7 +276,7 @@ def test_a_bug_in_a_request_task_fails_loudly(
     monkeypatch.setattr(engine_module, "parse_response", broken)
     run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
     with pytest.raises(KeyError, match="boom"):
-        run.run(["1", "2"], encode_body(READ))
+        run.run(["1", "2"], update_request(READ))
     assert run.summary is not None
     assert run.summary["counts"]["total"] == 2
 
@@ -286,7 +286,7 @@ def test_ids_an_earlier_try_confirmed_are_not_sent_again(intercom_emulator: Inte
     run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
     checkpoints: list[bytes] = []
 
-    summary = run.run(id_range(5), encode_body(READ), done={0, 2}, on_checkpoint=checkpoints.append)
+    summary = run.run(id_range(5), update_request(READ), done={0, 2}, on_checkpoint=checkpoints.append)
 
     assert sorted(put_ids(intercom_emulator)) == ["2", "4", "5"]  # concurrent: any arrival order
     assert summary["updated"][0] == {"id": "1", "resumed": True}
@@ -304,7 +304,7 @@ def test_stop_from_another_thread_sends_no_put_afterwards(intercom_emulator: Int
     stopper = AfterPuts(intercom_emulator, 10, run.stop)  # as Airflow's on_kill would, from another thread
     stopper.start()
 
-    summary = run.run(id_range(300), encode_body(READ))
+    summary = run.run(id_range(300), update_request(READ))
     returned_at = time.time()
     stopper.join()
 
@@ -325,7 +325,7 @@ def test_a_rerun_after_a_stop_finishes_the_job_idempotently(intercom_emulator: I
     run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
     stopper = AfterPuts(intercom_emulator, 10, run.stop)
     stopper.start()
-    first = run.run(ids, encode_body(READ))
+    first = run.run(ids, update_request(READ))
     stopper.join()
     assert first["counts"]["failed"] > 0
 
@@ -340,7 +340,7 @@ def test_a_rerun_after_a_stop_finishes_the_job_idempotently(intercom_emulator: I
 def test_a_stop_before_the_start_sends_nothing(intercom_emulator: IntercomEmulator) -> None:
     run = BulkRun(make_client(intercom_emulator, retry_policy=FAST_RETRIES), BulkOptions(), log=LOG)
     run.stop()
-    summary = run.run(id_range(5), encode_body(READ))
+    summary = run.run(id_range(5), update_request(READ))
     assert intercom_emulator.requests == []
     assert summary["counts"]["failed"] == 5
 
@@ -357,7 +357,7 @@ def test_an_unreachable_intercom_costs_one_id_not_every_id() -> None:
         port = sock.getsockname()[1]
     client = IntercomClient("not-a-real-token", base_url=f"http://127.0.0.1:{port}", retry_policy=FAST_RETRIES)
     run = BulkRun(client, BulkOptions(), log=LOG)
-    summary = run.run(id_range(50), encode_body(READ))
+    summary = run.run(id_range(50), update_request(READ))
     assert run.fatal is not None
     assert run.fatal.status is None
     assert "could not connect" in str(run.fatal)
@@ -373,7 +373,7 @@ def test_an_id_waiting_to_retry_at_a_stop_says_so_with_its_last_error(intercom_e
     policy = RetryPolicy(max_retries=5, backoff_base=20.0, backoff_cap=20.0)
     run = BulkRun(make_client(intercom_emulator, retry_policy=policy), BulkOptions(), log=LOG)
     threading.Timer(1.0, run.stop).start()
-    summary = run.run(id_range(1), encode_body(READ))
+    summary = run.run(id_range(1), update_request(READ))
     (entry,) = summary["failed"]
     assert (entry["reason"], entry["status"]) == ("cancelled", 503)
     assert entry["message"].startswith("the run was stopped while waiting to retry after:")

@@ -144,15 +144,6 @@ def test_templated_fields_render(intercom_emulator: IntercomEmulator) -> None:
     assert summary["counts"]["updated"] == len(snoozed)
 
 
-@pytest.mark.parametrize("operator", BULK_OPERATORS)
-def test_template_fields_are_tuples_and_documented(operator: type[IntercomUpdateConversationsOperator]) -> None:
-    assert isinstance(operator.template_fields, tuple)
-    doc = (operator.__doc__ or "") + (IntercomUpdateConversationsOperator.__doc__ or "")
-    for name in operator.template_fields:
-        line = next(p for p in doc.split(":param ") if p.startswith(f"{name}:"))
-        assert "(templated)" in line
-
-
 # -- Arguments checked at parse time -----------------------------------------------------------
 
 

@@ -144,15 +144,6 @@ def test_templated_fields_render(intercom_emulator: IntercomEmulator) -> None:
     ]
 
 
-@pytest.mark.parametrize("operator", SINGLE_OPERATORS)
-def test_template_fields_are_tuples_and_documented(operator: type[IntercomUpdateConversationOperator]) -> None:
-    assert isinstance(operator.template_fields, tuple)
-    doc = operator.__doc__ or ""
-    for name in operator.template_fields:
-        line = next(p for p in doc.split(":param ") if p.startswith(f"{name}:"))
-        assert "(templated)" in line
-
-
 def test_operator_init_reads_no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     from airflow_provider_intercom.hooks.intercom import IntercomHook
 

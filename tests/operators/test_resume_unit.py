@@ -13,6 +13,7 @@ import pytest
 
 from airflow_provider_intercom.bulk import BulkOptions, BulkRun
 from airflow_provider_intercom.bulk import _checkpoint as ck
+from airflow_provider_intercom.client._actions import update_request
 from airflow_provider_intercom.operators._resume import META_KEY, Checkpoint, open_checkpoint
 from airflow_provider_intercom.operators.bulk import IntercomMarkConversationsReadOperator
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
@@ -256,7 +257,7 @@ def test_checkpoint_writes_are_bounded_in_a_long_run(intercom_emulator: Intercom
     checkpoint, _ = _open(store, 1, ids=ids)
     with make_client(intercom_emulator) as client:
         run = BulkRun(client, BulkOptions(), log=FakeLog(), clock=clock)
-        run.run(ids, b'{"read": true}', on_checkpoint=checkpoint.save, checkpoint_interval=5)
+        run.run(ids, update_request({"read": True}), on_checkpoint=checkpoint.save, checkpoint_interval=5)
     done_writes = store.sets // 2  # each write is one done part and the meta
     assert now[0] > 30, "a long run on the fake clock"
     assert done_writes <= now[0] / 5 + 2

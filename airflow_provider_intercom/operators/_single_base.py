@@ -1,0 +1,95 @@
+"""The base of every single-conversation operator: check, send one request, return JSON-safe data.
+
+A single operator only says which request its action sends (:meth:`SingleConversationOperator.prepare`);
+this base validates the id, sends the request through the hook's client, stores what the "View in
+Intercom" link needs, and fails without Airflow's retries when no retry can help
+(:func:`~airflow_provider_intercom.exceptions.task_error`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_intercom._compat import BaseOperator, Context
+from airflow_provider_intercom.client._error import IntercomError
+from airflow_provider_intercom.client._validation import validate_conversation_id
+from airflow_provider_intercom.connection import DEFAULT_CONN_ID
+from airflow_provider_intercom.exceptions import task_error
+from airflow_provider_intercom.hooks.intercom import IntercomHook
+from airflow_provider_intercom.links import CONVERSATION_URL_XCOM_KEY, IntercomConversationLink, conversation_url
+
+if TYPE_CHECKING:
+    from airflow_provider_intercom.client._actions import ConversationRequest
+
+#: The template fields every single-conversation operator has.
+SINGLE_TEMPLATE_FIELDS: tuple[str, ...] = ("conversation_id", "intercom_conn_id")
+
+
+class SingleConversationOperator(BaseOperator):
+    """Apply one action to one Intercom conversation; Intercom's answer becomes the XCom.
+
+    :param conversation_id: the conversation id, digits such as ``"123"`` or an int. (templated)
+    :param intercom_conn_id: the Airflow connection of type ``intercom``. (templated)
+    """
+
+    template_fields: Sequence[str] = SINGLE_TEMPLATE_FIELDS
+    operator_extra_links = (IntercomConversationLink(),)
+    ui_color = "#e0f0ff"
+
+    def __init__(self, *, conversation_id: str | int, intercom_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.conversation_id = conversation_id
+        self.intercom_conn_id = intercom_conn_id
+
+    def prepare(self, hook: IntercomHook, where: str) -> ConversationRequest:
+        """The request this operator sends.
+
+        Check the operator's own arguments first, then make the read-only lookups the action needs
+        (the actor, a tag, an assignee) through ``hook``: bad input must fail before any request.
+
+        :param hook: the task's hook.
+        :param where: how messages name the task.
+        """
+        raise NotImplementedError
+
+    def present(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """What the task returns of Intercom's answer (by default, all of it).
+
+        :param answer: what :meth:`.IntercomClient.send_action` returned.
+        """
+        return answer
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Send the request and return the answer.
+
+        :param context: the Airflow task context.
+        """
+        where = f"Task {self.task_id!r}"
+        try:
+            conversation_id = validate_conversation_id(self.conversation_id)
+            hook = IntercomHook(self.intercom_conn_id)
+            try:
+                request = self.prepare(hook, where)
+                answer = hook.client.send_action(request, conversation_id)
+                self.log.info(
+                    "Intercom %s of conversation %s: %s.",
+                    request.action,
+                    conversation_id,
+                    f"already in effect ({answer['already_done']})"
+                    if "already_done" in answer
+                    else ", ".join(f"{key}={answer.get(key)!r}" for key in ("state", "read", "name") if key in answer),
+                )
+                # What the "View in Intercom" link needs, stored now: get_link must not call Intercom.
+                app_id_code = hook.get_app_id_code()
+            finally:
+                hook.close()
+        except IntercomError as err:
+            error = task_error(err)
+            if error is err:
+                raise  # retryable: as it is (`raise err from err` would make it its own cause)
+            raise error from err
+        if app_id_code:
+            url = conversation_url(hook.settings.app_base_url, app_id_code, conversation_id)
+            context["ti"].xcom_push(key=CONVERSATION_URL_XCOM_KEY, value=url)
+        return self.present(answer)

@@ -17,6 +17,7 @@ from airflow_provider_intercom.client._error import IntercomCancelledError, Inte
 from airflow_provider_intercom.client._validation import (
     update_body_of,
     validate_conversation_ids,
+    validate_positive_number,
     validate_search_query,
 )
 from airflow_provider_intercom.client.facts import (
@@ -37,7 +38,10 @@ __all__ = ["IntercomMarkConversationsReadOperator", "IntercomUpdateConversations
 #: How many failed ids the task's error message names.
 FAILED_IDS_IN_MESSAGE = 20
 #: What a failed run's message advises: fix the input when no retry can help, else let retries work.
-_PERMANENT_HINT = "No retry can fix these: correct the ids or the update (see each error), then clear the task."
+_PERMANENT_HINT = (
+    "No retry can fix these: correct the ids or the update (see each error), then clear the task; "
+    "to skip deleted conversations (not_found), set ignore_not_found=True."
+)
 _RETRY_HINT = "Updates are idempotent: clearing and re-running the task is safe"
 _RESUME_HINT = ", and on Airflow 3.3+ a retry sends only what is not done yet."
 
@@ -67,7 +71,8 @@ class IntercomUpdateConversationsOperator(BaseOperator):
     :param max_workers: deprecated name of ``max_concurrency``.
     :param max_requests_per_minute: optional ceiling below Intercom's limit, to leave budget for
         the app's other integrations.
-    :param ignore_not_found: count a 404 as skipped instead of failed.
+    :param ignore_not_found: count a missing conversation (404 ``not_found``) as skipped instead of
+        failed.
     :param fail_on_error: after processing everything and pushing the summary, fail the task if
         any id failed.
     :param xcom_fields: keys kept of each updated conversation in the XCom; None keeps whole
@@ -141,8 +146,8 @@ class IntercomUpdateConversationsOperator(BaseOperator):
             ("rate_limit_budget", rate_limit_budget),
             ("progress_interval", progress_interval),
         ):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-                raise IntercomValidationError(f"{where}: {name} must be a positive number; got {value!r}.")
+            if value is not None:
+                validate_positive_number(value, name=name, where=where)
         if xcom_fields is not None and (
             isinstance(xcom_fields, str) or not all(isinstance(key, str) for key in xcom_fields)
         ):
@@ -225,7 +230,8 @@ class IntercomUpdateConversationsOperator(BaseOperator):
             self._push_summary(context, run.summary)
             raise
         if run.fatal is not None:
-            # 401/403 (permanent: no Airflow retry), or Intercom out of reach (Airflow retries).
+            # Stopped for every id (see bulk/_breaker.py): the token, the plan, the Host, or the same
+            # refusal again and again (permanent: no Airflow retry); or Intercom out of reach (retried).
             self._push_summary(context, summary)
             if run.fatal.permanent:
                 raise IntercomPermanentError(run.fatal) from run.fatal

@@ -186,8 +186,7 @@ def _not_intercom(headers: Mapping[str, str], content: bytes, request: RequestIn
     content_type = headers.get("Content-Type", "unknown").split(";")[0]
     what = f"a {content_type} body {snippet(content)}" if content else "an empty body"
     return IntercomConfigError(
-        f"{request.base_url} answered 404 with {what}, not Intercom's error list: "
-        f"no Intercom API is at the Host {request.base_url!r}",
+        f"answered with {what}, not Intercom's error list: no Intercom API is at the Host {request.base_url!r}",
         status=404,
         request_id=headers.get("X-Request-Id"),
         method=request.method,

@@ -215,9 +215,7 @@ PROXY = replace(PUT, base_url="http://127.0.0.1:8080/wrong/prefix")
         pytest.param(b'{"message": "no route"}', JSON_TYPE, id="a gateway's json"),
     ],
 )
-def test_a_404_that_is_not_intercoms_error_list_says_the_host_is_wrong(
-    content: bytes, headers: dict[str, str]
-) -> None:
+def test_a_404_that_is_not_intercoms_error_list_says_the_host_is_wrong(content: bytes, headers: dict[str, str]) -> None:
     err = _raised(404, content, PROXY, headers)
     assert type(err) is errors.IntercomConfigError
     assert (err.status, err.scope, err.permanent, err.retryable) == (404, "host", True, False)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_intercom.bulk import BulkOptions, BulkRun
-from airflow_provider_intercom.client import IntercomConfigError, IntercomForbiddenError
+from airflow_provider_intercom.client import IntercomConfigError, IntercomForbiddenError, IntercomValidationError
 from airflow_provider_intercom.client._aiohttp_client import encode_body
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.emulator_log import puts
@@ -100,3 +100,9 @@ def test_ignore_not_found_skips_a_deleted_conversation_but_not_a_wrong_host(
 
     assert isinstance(run.fatal, IntercomConfigError)
     assert summary["skipped"] == []
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 0])
+def test_bulk_options_refuse_a_rate_that_is_not_a_finite_positive_number(value: float) -> None:
+    with pytest.raises(IntercomValidationError, match="max_requests_per_minute must be a finite number above 0"):
+        BulkOptions(max_requests_per_minute=value)

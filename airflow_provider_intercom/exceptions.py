@@ -4,18 +4,21 @@ The classes are the client's (:mod:`airflow_provider_intercom.client`), which im
 Airflow; this module re-exports them, so ``except IntercomError`` around hook calls keeps working::
 
     IntercomError                   every error the client raises (``.status``, ``.code``, ...)
-    ├── IntercomConfigError         the connection is missing or invalid      permanent
+    ├── IntercomConfigError         the connection is missing or invalid,     permanent
+    │                               or its Host answered a non-Intercom 404
     ├── IntercomValidationError     a bad argument (also a ValueError)        permanent
     ├── IntercomAuthError           401                                       permanent
-    ├── IntercomForbiddenError      403                                       permanent
-    ├── IntercomNotFoundError       404                                       permanent
+    ├── IntercomForbiddenError      403 (account-wide code, or this call)     permanent
+    ├── IntercomNotFoundError       404 with Intercom's error list            permanent
     ├── IntercomRateLimitError      429, retries spent
     ├── IntercomServerError         5xx, retries spent
     ├── IntercomConnectionError     no response: refused, reset, timed out, TLS
     ├── IntercomResponseError       a 2xx body that cannot be read
     └── IntercomCancelledError      the task was stopped
 
-Any other 4xx is a plain ``IntercomError`` and permanent too, except 408 and 409.
+Any other 4xx is a plain ``IntercomError`` and permanent too, except 408 and 409. Each error's
+``scope`` says what it means for the connection's other requests (see the client's ``_error``
+module); a bulk run stops on it (``airflow_provider_intercom.bulk._breaker``).
 
 Where an error meets Airflow: an operator raises a *permanent* error (no retry can fix it) as
 :class:`IntercomPermanentError`, an ``AirflowFailException``, so Airflow fails the task at once

@@ -135,7 +135,13 @@ def test_string_extras_are_converted() -> None:
         ({"api_version": "v2"}, "has an unknown extra 'api_version' 'v2'. Intercom accepts 1.0, 1.1"),
         ({"api_version": "9.99"}, "unknown extra 'api_version' '9.99'"),
         ({"api_version": "2.17"}, "unknown extra 'api_version' '2.17'"),
-        ({"api_version": "unstable"}, "Unstable; use '2.16' (quoted, so JSON keeps it a string)"),
+        ({"api_version": "unstable"}, "Preview, Unstable; use '2.16' (quoted, so JSON keeps it a string)"),
+        ({"timeout": "nan"}, "positive number of seconds"),
+        ({"max_retry_time": "inf"}, "positive number of seconds"),
+        ({"host": "https://proxy.example", "port": "https"}, "has a Port 'https' that is not a whole number"),
+        ({"port": "abc"}, "Set the connection's Port field to 443 (or your Host's port), or leave it empty"),
+        ({"host": "https://proxy.example", "port": 70000}, "from 1 to 65535"),
+        ({"host": "https://proxy.example:abc"}, "whose port is not a number from 1 to 65535"),
         ({"api_version": 2.16}, "non-string extra 'api_version' 2.16. Quote it in the JSON"),
         ({"api_version": 2.10}, "so that 2.10 does not become 2.1"),
         ({"max_retries": "-1"}, "whole number from 0 to 20"),
@@ -192,6 +198,18 @@ def test_a_regional_host_sets_the_region(host: str, region: str | None, expected
 @pytest.mark.parametrize("version", API_VERSIONS)
 def test_every_documented_api_version_is_accepted(version: str) -> None:
     assert settings(api_version=f" {version} ").api_version == version
+
+
+def test_preview_is_accepted_and_unstable_still_is() -> None:
+    # Intercom renamed its unstable version Preview on 2026-04-11.
+    assert settings(api_version="Preview").api_version == "Preview"
+    assert settings(api_version="Unstable").api_version == "Unstable"
+
+
+def test_the_host_keeps_its_path_prefix_and_the_port_field() -> None:
+    # Behind a proxy, the path is part of the API's address: every request goes below it.
+    assert settings(host="http://127.0.0.1/wrong/prefix/", port=8080).base_url == "http://127.0.0.1:8080/wrong/prefix"
+    assert settings(host="proxy.example/intercom", port="443").base_url == "https://proxy.example/intercom"
 
 
 def test_an_empty_api_version_means_the_default() -> None:

@@ -23,12 +23,14 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_intercom.bulk._breaker import CircuitBreaker
 from airflow_provider_intercom.bulk._concurrency import LatencyEstimator, allowed_rate, target_concurrency
 from airflow_provider_intercom.bulk._summary import Outcome, error_entry, trim
 from airflow_provider_intercom.client._error import IntercomError
 from airflow_provider_intercom.client._ratelimit import RateLimitState
 from airflow_provider_intercom.client._responses import parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, should_retry
+from airflow_provider_intercom.client._validation import validate_positive_number
 from airflow_provider_intercom.client.facts import (
     DEFAULT_PROGRESS_INTERVAL,
     DEFAULT_RATE_LIMIT_BUDGET,
@@ -41,8 +43,6 @@ if TYPE_CHECKING:
     from airflow_provider_intercom.client._actions import ConversationRequest
     from airflow_provider_intercom.client._aiohttp_client import AiohttpTransport
 
-#: Statuses that are wrong for every id alike (the token, the plan): the run stops at the first.
-FAIL_FAST_STATUSES = frozenset({401, 403})
 #: Longest single wait of the dispatcher, so that progress and stops are seen promptly.
 _MAX_IDLE = 0.25
 #: Shortest wait for a send time; see :data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK`.
@@ -56,7 +56,7 @@ class BulkOptions:
     :param max_concurrency: requests in flight at most; None lets latency decide, up to
         :data:`~airflow_provider_intercom.client.facts.MAX_CONCURRENCY_LIMIT`.
     :param max_requests_per_minute: an optional ceiling below Intercom's limit.
-    :param ignore_not_found: count a 404 as skipped instead of failed.
+    :param ignore_not_found: count a missing conversation (404 ``not_found``) as skipped instead of failed.
     :param xcom_fields: keys kept of each updated conversation; None keeps whole objects.
     :param rate_limit_budget: seconds one id may spend waiting out 429s before it fails.
     :param progress_interval: seconds between progress lines.
@@ -68,6 +68,11 @@ class BulkOptions:
     xcom_fields: tuple[str, ...] | None = DEFAULT_XCOM_FIELDS
     rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET
     progress_interval: float = DEFAULT_PROGRESS_INTERVAL
+
+    def __post_init__(self) -> None:
+        if self.max_requests_per_minute is not None:
+            validate_positive_number(self.max_requests_per_minute, name="max_requests_per_minute", where="BulkOptions")
+        validate_positive_number(self.progress_interval, name="progress_interval", where="BulkOptions")
 
 
 @dataclass(frozen=True)
@@ -145,11 +150,13 @@ class AsyncBulkEngine:
         self.confirmed = bytearray()
         self.finished = 0
         self.answered = 0
-        #: The error that stopped the run for every id (401, 403), if any.
+        #: The error that stopped the run for every id (see :mod:`._breaker`), if any.
         self.fatal: IntercomError | None = None
-        #: Ids that failed with an error a later try of the task might fix: 5xx, 429s, the network,
-        #: and 404 (a conversation created a moment ago may not be found yet). The others failed
-        #: with one that no retry can fix (400, 422).
+        #: Decides from each id's outcome whether the run stops.
+        self.breaker = CircuitBreaker()
+        #: Ids that failed with an error a later try of the task might fix: 5xx, 429s, the network.
+        #: The others failed with one that no retry can fix (400, 422, a missing conversation's 404:
+        #: the errors' ``permanent``, which the single operator reads too).
         self.retryable_failures = 0
         #: An unexpected exception in a request task (a bug); :meth:`run` re-raises it.
         self.bug: BaseException | None = None
@@ -289,6 +296,7 @@ class AsyncBulkEngine:
             self.outcomes[job.index] = ("updated", self._entry(cid, answer, request))
             self.confirmed[job.index] = 1
             self.finished += 1
+            self.breaker.record(None)
         finally:
             if not recorded:
                 self.state.on_answer(None, None, seq, sent_at)
@@ -300,40 +308,33 @@ class AsyncBulkEngine:
         return trim(answer, self._options.xcom_fields)
 
     def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:
-        if err.status in FAIL_FAST_STATUSES or (err.permanent and err.status is None):
-            # The token, the plan or the connection is wrong for every id alike: stop rather than
-            # send thousands of requests that cannot succeed. The rest are listed as cancelled.
-            self.fatal = self.fatal or err
-            self._finish(job.index, "failed", error_entry(cid, err))
-            self.stop()
-            return
-        if err.status == 404:
-            if self._options.ignore_not_found:
-                self._finish(job.index, "skipped", error_entry(cid, err))
-            else:
-                self._finish(job.index, "failed", error_entry(cid, err))
-                self.retryable_failures += 1
-            return
         assert job.first_sent is not None
         elapsed = self._clock() - job.first_sent
         delay = retry_delay(
             job.attempt, policy=self._policy, rand=self._rand(), now=self._wall_clock(), reset_at=err.reset_at
         )
         retry = should_retry(err, attempt=job.attempt, elapsed=elapsed, delay=delay, policy=self._policy)
-        if self._stopped or not retry:
-            final = err.after_attempts(job.attempt, elapsed)
-            self._finish(job.index, "failed", error_entry(cid, final))
-            if not final.permanent:
-                self.retryable_failures += 1
-            if err.status is None and self.answered == 0:
-                # Not one answer yet, and the first request gave up on the network: Intercom
-                # cannot be reached (DNS, proxy, TLS), and every other id would wait the same way.
-                self.fatal = self.fatal or final
-                self.stop()
+        if retry and not self._stopped:
+            self._seq += 1
+            retry_job = replace(job, attempt=job.attempt + 1, last_error=err)
+            heapq.heappush(self._retries, (self._clock() + delay, self._seq, retry_job))
             return
-        self._seq += 1
-        retry_job = replace(job, attempt=job.attempt + 1, last_error=err)
-        heapq.heappush(self._retries, (self._clock() + delay, self._seq, retry_job))
+        final = err.after_attempts(job.attempt, elapsed) if job.attempt > 1 else err
+        if self._options.ignore_not_found and final.status == 404 and final.scope == "id":
+            self._finish(job.index, "skipped", error_entry(cid, final))
+        else:
+            self._finish(job.index, "failed", error_entry(cid, final))
+            self.retryable_failures += not final.permanent
+        stop = self.breaker.record(final)
+        if stop is None and final.status is None and self.answered == 0:
+            # Not one answer yet, and the first request gave up on the network: Intercom cannot
+            # be reached (DNS, proxy), and every other id would wait the same way.
+            stop = final
+        if stop is not None:
+            # The rest would fail alike: stop rather than send thousands of requests that cannot
+            # succeed. They are listed as cancelled.
+            self.fatal = self.fatal or stop
+            self.stop()
 
     def _finish(self, index: int, kind: str, entry: dict[str, Any]) -> None:
         self.outcomes[index] = (kind, entry)

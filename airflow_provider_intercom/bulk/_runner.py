@@ -92,7 +92,8 @@ class BulkRun:
             byte per id) every ``checkpoint_interval`` seconds, and once more at the end, also
             when the run is interrupted.
         :param checkpoint_interval: seconds between checkpoints.
-        :raises IntercomError: the error that stopped the run for every id (401, 403).
+        :raises IntercomError: an unexpected error of the run itself; an error that stopped the run
+            for every id is :attr:`fatal`, not raised.
         """
         started = self._clock()
         failure: list[BaseException] = []
@@ -186,5 +187,5 @@ class BulkRun:
 
     @property
     def fatal(self) -> IntercomError | None:
-        """The error that stopped the run for every id (401, 403), if any."""
+        """The error that stopped the run for every id (see :mod:`._breaker`), if any."""
         return self.engine.fatal

@@ -4,21 +4,37 @@ Like stripe-python's ``_error.py``: an error says what happened and whether tryi
 it does no I/O and is never changed after it is raised. A copy with the attempts made is built
 when the retry loop gives up (:meth:`IntercomError.after_attempts`), rather than patching one.
 
-Two flags say what may be done about an error, and the rest of the package reads only those,
-never the class order:
+Three attributes say what may be done about an error, and the rest of the package reads only
+those, never the class order. They are decided here, once, when the error is built:
 
 * ``retryable``: the client may send the same request again (a 429; a 5xx, timeout or dropped
   connection when the request is idempotent; a connection that never opened);
 * ``permanent``: no retry, by the client or by Airflow, can fix it (a bad token, a missing plan,
   a missing conversation, a refused request, a bad argument or connection). The Airflow layer
-  fails such a task without its retries (:mod:`airflow_provider_intercom.exceptions`).
+  fails such a task without its retries (:mod:`airflow_provider_intercom.exceptions`);
+* ``scope``: what the failure says about the other requests through the same connection, which
+  is what a bulk run (:mod:`airflow_provider_intercom.bulk`) acts on:
+
+  - ``"id"``: nothing; it is a fact about this id or this moment (a deleted conversation's 404
+    ``not_found``, a 429, a 5xx, the network). The id fails (or is retried); the run goes on.
+  - ``"input"``: Intercom refused what was sent (400, 403 other than the account-wide codes, 422,
+    or a 404 naming something other than the conversation, e.g. ``admin_not_found``). The id
+    fails; when the same status and code repeat, the input common to every id is wrong, and the
+    bulk run's circuit breaker stops it (:mod:`airflow_provider_intercom.bulk._breaker`).
+  - ``"account"``: every request of the connection fails alike (a 401, an account-wide code of
+    :data:`~.facts.ACCOUNT_WIDE_ERROR_CODES` on any status, a bad connection, a certificate that
+    failed verification). A bulk run stops at the first.
+  - ``"host"``: the answer did not come from Intercom's API (a 404 whose body is not Intercom's
+    error list): the connection's Host, or its path, is wrong. A bulk run stops after a few.
 
 These classes import nothing from Airflow. Messages never contain the access token.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
+
+from airflow_provider_intercom.client.facts import ACCOUNT_WIDE_ERROR_CODES, CONVERSATION_NOT_FOUND_CODES
 
 __all__ = [
     "IntercomAuthError",
@@ -32,7 +48,13 @@ __all__ = [
     "IntercomResponseError",
     "IntercomServerError",
     "IntercomValidationError",
+    "Scope",
 ]
+
+#: What a failure says about the other requests of the connection; see the module docstring.
+Scope = Literal["id", "input", "account", "host"]
+#: Statuses by which Intercom refuses what was sent, alike for every id that gets the same input.
+_INPUT_STATUSES = frozenset({400, 403, 422})
 
 
 class IntercomError(Exception):
@@ -49,6 +71,8 @@ class IntercomError(Exception):
     :param hint: what to do about it.
     :param retryable: whether the client may send the same request again.
     :param permanent: whether no retry at all can fix it; the class's default when None.
+    :param scope: what it says about other requests (``id``, ``input``, ``account``, ``host``);
+        when None, decided from the status, the code and the class.
     :param sent: whether the request may have reached Intercom.
     :param reset_at: when Intercom's rate-limit window ends (UNIX seconds), for a 429.
     :param attempts: attempts made before giving up.
@@ -59,6 +83,26 @@ class IntercomError(Exception):
     reason: ClassVar[str | None] = None
     #: Whether errors of this class are permanent unless the constructor says otherwise.
     permanent_by_default: ClassVar[bool] = False
+    #: The scope of errors of this class whose status and code say nothing more.
+    scope_by_default: ClassVar[Scope] = "id"
+    #: The constructor's keyword arguments, which :meth:`fields` returns.
+    _FIELDS: ClassVar[tuple[str, ...]] = (
+        "status",
+        "code",
+        "field",
+        "request_id",
+        "method",
+        "path",
+        "conn_id",
+        "hint",
+        "retryable",
+        "permanent",
+        "scope",
+        "sent",
+        "reset_at",
+        "attempts",
+        "elapsed",
+    )
 
     def __init__(
         self,
@@ -74,6 +118,7 @@ class IntercomError(Exception):
         hint: str | None = None,
         retryable: bool = False,
         permanent: bool | None = None,
+        scope: Scope | None = None,
         sent: bool = True,
         reset_at: float | None = None,
         attempts: int = 1,
@@ -95,6 +140,17 @@ class IntercomError(Exception):
         self.reset_at = reset_at
         self.attempts = attempts
         self.elapsed = elapsed
+        self.scope: Scope = scope or self._default_scope()
+
+    def _default_scope(self) -> Scope:
+        """The scope that the status, the code and the class say, when the builder gives none."""
+        if self.status == 401 or self.code in ACCOUNT_WIDE_ERROR_CODES:
+            return "account"
+        if self.status in _INPUT_STATUSES:
+            return "input"
+        if self.status == 404 and self.code is not None and self.code not in CONVERSATION_NOT_FOUND_CODES:
+            return "input"  # e.g. admin_not_found: the admin is missing for every conversation alike
+        return self.scope_by_default
 
     @property
     def failure_reason(self) -> str:
@@ -102,8 +158,12 @@ class IntercomError(Exception):
         return self.reason or self.code or "error"
 
     def fields(self) -> dict[str, Any]:
-        """The constructor's keyword arguments that rebuild this error."""
-        return {key: value for key, value in self.__dict__.items() if key != "message"}
+        """The constructor's keyword arguments that rebuild this error (with its message).
+
+        Listed, not read from ``__dict__``: ``add_note()`` adds ``__notes__`` there, and an error
+        tracker may add more.
+        """
+        return {name: getattr(self, name) for name in self._FIELDS}
 
     def after_attempts(self, attempts: int, elapsed: float) -> IntercomError:
         """A copy that says how many attempts were made, for the retry loop's final raise.
@@ -140,31 +200,46 @@ def _rebuild(cls: type[IntercomError], message: str, fields: dict[str, Any]) -> 
 
 
 class IntercomConfigError(IntercomError):
-    """The connection is missing or holds a value the client cannot use; nothing was sent."""
+    """The connection is missing or holds a value the client cannot use.
+
+    Usually nothing was sent. A 404 whose body is not Intercom's error list is one too (``status``
+    404, ``scope`` ``"host"``): the Host, or its path, does not lead to Intercom's API.
+    """
 
     permanent_by_default = True
+    scope_by_default = "account"
 
 
 class IntercomValidationError(IntercomError, ValueError):
     """An argument (a conversation id, a search query, an update) is invalid; nothing was sent."""
 
     permanent_by_default = True
+    scope_by_default = "input"
 
 
 class IntercomAuthError(IntercomError):
     """Intercom answered 401: the access token is missing, wrong or revoked."""
 
     permanent_by_default = True
+    scope_by_default = "account"
 
 
 class IntercomForbiddenError(IntercomError):
-    """Intercom answered 403, e.g. ``api_plan_restricted``: the workspace's plan lacks this API."""
+    """Intercom answered 403: for every request (``api_plan_restricted``, a ``token_*`` code), or for this one.
+
+    ``scope`` tells them apart: ``"account"`` for the account-wide codes, else ``"input"``.
+    """
 
     permanent_by_default = True
+    scope_by_default = "input"
 
 
 class IntercomNotFoundError(IntercomError):
-    """Intercom answered 404: the conversation does not exist in this workspace."""
+    """Intercom answered 404 with its error list: the conversation (or what the request names) does not exist.
+
+    A deleted conversation's 404 ``not_found`` is a fact about that id (``scope`` ``"id"``); a 404
+    that names something else, such as ``admin_not_found``, is ``"input"``.
+    """
 
     reason = "not_found"
     permanent_by_default = True
@@ -186,9 +261,13 @@ class IntercomConnectionError(IntercomError):
     """No HTTP response came back: refused, reset, timed out, or TLS failed.
 
     ``sent`` is False only when connecting failed, so the request cannot have been applied.
+    A permanent one (a certificate that failed verification) fails every request alike.
     """
 
     reason = "network"
+
+    def _default_scope(self) -> Scope:
+        return "account" if self.permanent else "id"
 
 
 class IntercomResponseError(IntercomError):

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from airflow_provider_intercom.client._error import (
     IntercomAuthError,
+    IntercomConfigError,
     IntercomConnectionError,
     IntercomError,
     IntercomForbiddenError,
@@ -26,6 +27,7 @@ from airflow_provider_intercom.client._error import (
 )
 from airflow_provider_intercom.client._ratelimit import header_number
 from airflow_provider_intercom.client._retry import RETRYABLE_SERVER_STATUSES
+from airflow_provider_intercom.client.facts import ACCOUNT_WIDE_ERROR_CODES, CONVERSATION_NOT_FOUND_CODES
 
 JSON = dict[str, Any]
 _SNIPPET_BYTES = 120
@@ -102,7 +104,7 @@ def _unreadable(what: str, status: int, headers: Mapping[str, str], request: Req
 def http_error(
     status: int, headers: Mapping[str, str], content: bytes, body: Any, request: RequestInfo
 ) -> IntercomError:
-    """The typed error for a non-2xx answer.
+    """The typed error for a non-2xx answer; its flags and ``scope`` say what may be done about it.
 
     :param status: the HTTP status.
     :param headers: the response headers.
@@ -110,54 +112,36 @@ def http_error(
     :param body: the parsed body, or None.
     :param request: the request it answers.
     """
-    code = field = None
-    request_id = headers.get("X-Request-Id")
-    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
-        code, field = first.get("code"), first.get("field")
-        message = str(first.get("message") or code or "no message")
-        request_id = body.get("request_id") or request_id
-    else:
-        content_type = headers.get("Content-Type", "unknown").split(";")[0]
-        message = f"unexpected {content_type} response: {snippet(content)}"
+    listed = _error_list(body)
+    if listed is None and status == 404:
+        return _not_intercom(headers, content, request)
     common: dict[str, Any] = {
         "status": status,
-        "code": code,
-        "field": field,
-        "request_id": request_id,
+        "request_id": headers.get("X-Request-Id"),
         "method": request.method,
         "path": request.path,
         "conn_id": request.conn_id,
     }
-    if status == 401:
-        return IntercomAuthError(
-            message,
-            hint=f"Check the access token of {request.connection} (the 'Access token' field): it is missing, "
-            "wrong, revoked, or belongs to another region. Fix the token; then clear the tasks that failed on it.",
-            **common,
-        )
+    if listed is None:
+        content_type = headers.get("Content-Type", "unknown").split(";")[0]
+        message = f"unexpected {content_type} response: {snippet(content)}"
+    else:
+        message, code, field, request_id = listed
+        common.update(code=code, field=field, request_id=request_id or common["request_id"])
+    code = common.get("code")
+    if status == 401 or code in ACCOUNT_WIDE_ERROR_CODES:
+        cls = IntercomAuthError if status == 401 else IntercomForbiddenError if status == 403 else IntercomError
+        return cls(message, hint=_account_hint(code, request), permanent=True, **common)
     if status == 403:
-        if code == "api_plan_restricted":
-            hint = (
-                "The workspace's Intercom plan does not include this API. The access token is fine "
-                f"({request.connection}): an Intercom admin must change the plan (ask Intercom support "
-                "which one), then clear the task."
-            )
-        else:
-            hint = (
-                f"The app of {request.connection}'s access token lacks permission for this call: grant the "
-                "missing scope to the app in Intercom's Developer Hub, then clear the task."
-            )
-        return IntercomForbiddenError(message, hint=hint, **common)
-    if status == 404:
-        match = _CONVERSATION_PATH.match(request.path)
-        what = f"Conversation {match.group(1)}" if match else f"Nothing at {request.path}; it"
-        return IntercomNotFoundError(
+        return IntercomForbiddenError(
             message,
-            hint=f"{what} does not exist in this workspace: check the id, and that {request.connection} "
-            f"points at the workspace's region (now {request.region}).",
+            hint=f"Intercom refused this call with the access token of {request.connection}: if the same code "
+            "comes back for every id, grant the app the missing permission in Intercom's Developer Hub; "
+            "otherwise this item is out of the token's reach.",
             **common,
         )
+    if status == 404:
+        return IntercomNotFoundError(message, hint=_not_found_hint(code, request), **common)
     if status == 429:
         return IntercomRateLimitError(
             message,
@@ -180,11 +164,62 @@ def http_error(
     return IntercomError(
         message,
         hint="Intercom rejected the request; fix the value it names."
-        if field
+        if common.get("field")
         else "Intercom rejected the request; check the values sent against Intercom's API reference.",
         # 408 and 409 say "not now"; every other 4xx says "not this request".
         permanent=status not in (408, 409),
         **common,
+    )
+
+
+def _error_list(body: Any) -> tuple[str, str | None, str | None, str | None] | None:
+    """``(message, code, field, request_id)`` of Intercom's error list; None for any other body."""
+    if not (isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]):
+        return None
+    first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
+    code = first.get("code")
+    return str(first.get("message") or code or "no message"), code, first.get("field"), body.get("request_id")
+
+
+def _not_intercom(headers: Mapping[str, str], content: bytes, request: RequestInfo) -> IntercomConfigError:
+    """A 404 without Intercom's error list: no Intercom API is at the Host, or at its path."""
+    content_type = headers.get("Content-Type", "unknown").split(";")[0]
+    what = f"a {content_type} body {snippet(content)}" if content else "an empty body"
+    return IntercomConfigError(
+        f"answered with {what}, not Intercom's error list: no Intercom API is at the Host {request.base_url!r}",
+        status=404,
+        request_id=headers.get("X-Request-Id"),
+        method=request.method,
+        path=request.path,
+        conn_id=request.conn_id,
+        hint=f"Check the Host of {request.connection}, path included: it must be where Intercom's paths "
+        "(/me, /conversations/...) begin, e.g. https://api.intercom.io or a proxy's https://proxy.example/intercom. "
+        "Then clear the task.",
+        scope="host",
+    )
+
+
+def _account_hint(code: str | None, request: RequestInfo) -> str:
+    if code == "api_plan_restricted":
+        return (
+            "The workspace's Intercom plan does not include this API. The access token is fine "
+            f"({request.connection}): an Intercom admin must change the plan (ask Intercom support "
+            "which one), then clear the task."
+        )
+    return (
+        f"Check the access token of {request.connection} (the 'Access token' field): it is missing, "
+        "wrong, revoked, expired, or belongs to another region. Fix the token; then clear the tasks that failed on it."
+    )
+
+
+def _not_found_hint(code: str | None, request: RequestInfo) -> str:
+    if code is not None and code not in CONVERSATION_NOT_FOUND_CODES:
+        return f"Intercom found no {code.removesuffix('_not_found')} with the id the request names: fix that id."
+    match = _CONVERSATION_PATH.match(request.path)
+    what = f"Conversation {match.group(1)}" if match else f"Nothing at {request.path}; it"
+    return (
+        f"{what} does not exist in this workspace: check the id, and that {request.connection} "
+        f"points at the workspace's region (now {request.region})."
     )
 
 

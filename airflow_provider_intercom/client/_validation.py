@@ -161,6 +161,31 @@ def validate_per_page(per_page: Any) -> int:
     return per_page
 
 
+def is_positive_number(value: Any) -> bool:
+    """Whether ``value`` is a finite number above zero: not NaN, not infinity, not a bool.
+
+    The one check behind every rate, budget and duration the package accepts.
+
+    :param value: what the user gave.
+    """
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def validate_positive_number(value: Any, *, name: str, where: str) -> float:
+    """Return ``value`` if it is a finite number above zero, else raise.
+
+    :param value: what the user gave.
+    :param name: the argument's name, for the message.
+    :param where: what the argument belongs to, e.g. ``"Task 'mark'"``.
+    :raises IntercomValidationError: if it is not a finite positive number.
+    """
+    if not is_positive_number(value):
+        raise IntercomValidationError(
+            f"{where}: {name} must be a finite number above 0 (NaN and infinity are not); got {_describe(value)}."
+        )
+    return float(value)
+
+
 #: The fields of ``PUT /conversations/{id}`` that :func:`validate_update` takes, by name.
 UPDATE_FIELDS: tuple[str, ...] = ("read", "title", "custom_attributes", "company_id", "remove_company")
 

@@ -32,11 +32,14 @@ DEFAULT_REGION = "us"
 
 # -- Versions ------------------------------------------------------------------------------------
 
-#: The ``intercom_version`` enum of the 2.16 description, plus Intercom's preview version.
+#: Intercom's names for its unstable version: it renamed ``Unstable`` to ``Preview`` on 2026-04-11
+#: (intercom/Intercom-OpenAPI, "Rename unstable to preview"); both are accepted, ``Preview`` first.
+PREVIEW_API_VERSIONS: tuple[str, ...] = ("Preview", "Unstable")
+#: The ``intercom_version`` enum of the 2.16 description, plus the unstable version's names.
 API_VERSIONS: tuple[str, ...] = (
     *(f"1.{minor}" for minor in range(5)),
     *(f"2.{minor}" for minor in range(17)),
-    "Unstable",
+    *PREVIEW_API_VERSIONS,
 )
 #: The newest stable version; the client pins it so that response shapes do not change when
 #: someone edits the app's default version in Intercom's Developer Hub.
@@ -45,6 +48,19 @@ DEFAULT_API_VERSION = NEWEST_API_VERSION
 #: The version a real app answers in when no ``Intercom-Version`` header is sent is the app's own
 #: default (set in the Developer Hub, often older); the emulator assumes this one unless told.
 EMULATOR_APP_DEFAULT_VERSION = NEWEST_API_VERSION
+
+# -- Errors --------------------------------------------------------------------------------------
+
+#: Error codes that say the token or the workspace's plan is wrong, whatever the request and its
+#: status: every request of the connection fails alike (Intercom's "Error codes" page; the 2.16
+#: description shows ``api_plan_restricted`` and ``token_unauthorized``). A 401 means the same.
+ACCOUNT_WIDE_ERROR_CODES = frozenset(
+    {"api_plan_restricted", "token_revoked", "token_blocked", "token_not_found", "token_unauthorized", "token_expired"}
+)
+#: Codes of a 404 that say the conversation itself is missing (deleted, or another workspace's):
+#: a fact about that id. A 404 with another code names something else that is missing, such as
+#: ``admin_not_found`` or ``assignee_not_found``, which is the same for every id.
+CONVERSATION_NOT_FOUND_CODES = frozenset({"not_found", "conversation_not_found"})
 
 # -- Paging and search ---------------------------------------------------------------------------
 

@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_intercom._compat import BaseOperator, Context
 from airflow_provider_intercom.client._actions import PAST_TENSE
 from airflow_provider_intercom.client._error import IntercomCancelledError, IntercomError, IntercomValidationError
-from airflow_provider_intercom.client._validation import validate_conversation_ids, validate_search_query
+from airflow_provider_intercom.client._validation import (
+    validate_conversation_ids,
+    validate_positive_number,
+    validate_search_query,
+)
 from airflow_provider_intercom.client.facts import (
     DEFAULT_PROGRESS_INTERVAL,
     DEFAULT_RATE_LIMIT_BUDGET,
@@ -36,7 +40,10 @@ if TYPE_CHECKING:
 #: How many failed ids the task's error message names.
 FAILED_IDS_IN_MESSAGE = 20
 #: What a failed run's message advises: fix the input when no retry can help, else let retries work.
-_PERMANENT_HINT = "No retry can fix these: correct the ids or the input (see each error), then clear the task."
+_PERMANENT_HINT = (
+    "No retry can fix these: correct the ids or the input (see each error), then clear the task; "
+    "to skip deleted conversations (not_found), set ignore_not_found=True."
+)
 _RETRY_HINT = "The action is safe to repeat: clearing and re-running the task is safe"
 _RESUME_HINT = ", and on Airflow 3.3+ a retry sends only what is not done yet."
 #: The template fields every bulk operator has.
@@ -64,7 +71,8 @@ class BulkConversationsOperator(BaseOperator):
     :param max_workers: deprecated name of ``max_concurrency``.
     :param max_requests_per_minute: optional ceiling below Intercom's limit, to leave budget for
         the app's other integrations.
-    :param ignore_not_found: count a 404 (a missing conversation) as skipped instead of failed.
+    :param ignore_not_found: count a missing conversation (404 ``not_found``) as skipped instead of
+        failed.
     :param fail_on_error: after processing everything and pushing the summary, fail the task if
         any id failed.
     :param xcom_fields: keys kept of each conversation answered, in the XCom; None keeps whole
@@ -126,8 +134,8 @@ class BulkConversationsOperator(BaseOperator):
             ("rate_limit_budget", rate_limit_budget),
             ("progress_interval", progress_interval),
         ):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-                raise IntercomValidationError(f"{where}: {name} must be a positive number; got {value!r}.")
+            if value is not None:
+                validate_positive_number(value, name=name, where=where)
         if xcom_fields is not None and (
             isinstance(xcom_fields, str) or not all(isinstance(key, str) for key in xcom_fields)
         ):
@@ -243,7 +251,8 @@ class BulkConversationsOperator(BaseOperator):
 
     def _raise_for(self, context: Context, run: BulkRun, summary: dict[str, Any], request: ConversationRequest) -> None:
         if run.fatal is not None:
-            # Account-wide (permanent: no Airflow retry), or Intercom out of reach (Airflow retries).
+            # Stopped for every id (see bulk/_breaker.py): the token, the plan, the Host, or the same
+            # refusal again and again (permanent: no Airflow retry); or Intercom out of reach (retried).
             self._push_summary(context, summary)
             if run.fatal.permanent:
                 raise IntercomPermanentError(run.fatal) from run.fatal

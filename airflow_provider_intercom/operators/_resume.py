@@ -76,6 +76,7 @@ class Checkpoint:
     :param done: indexes confirmed by an earlier try.
     :param meta: the meta record in the store that this run continues, if any.
     :param log: where warnings about the store go.
+    :param total: how many ids the run has, if known; a snapshot of another length is not saved.
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class Checkpoint:
         done: frozenset[int] = frozenset(),
         meta: dict[str, Any] | None = None,
         log: _Log | None = None,
+        total: int | None = None,
     ) -> None:
         self._store = store
         self._fingerprint = fingerprint
@@ -95,6 +97,7 @@ class Checkpoint:
         self._done = done
         self._meta = meta
         self._log = log
+        self._total = total
         self._last: bytes | None = None
         #: How many values this checkpoint wrote to the store (for tests and bounded-rate checks).
         self.writes = 0
@@ -133,6 +136,17 @@ class Checkpoint:
         """
         if self._store is None or confirmed == self._last:
             return
+        expected = self._expected_total()
+        if expected is not None and len(confirmed) != expected:
+            # A snapshot of another run's size (a bug upstream) would overwrite the record of this
+            # one, and a retry would resume from it: keep the consistent record instead.
+            if self._log is not None:
+                self._log.warning(
+                    "Not saving the resume checkpoint: the snapshot covers %d ids, the run has %d.",
+                    len(confirmed),
+                    expected,
+                )
+            return
         if self._last is None and not any(confirmed) and self._meta is None:
             self._last = confirmed
             return  # nothing done yet and nothing stored: an empty record tells a retry nothing
@@ -152,6 +166,13 @@ class Checkpoint:
         if self._write([*((_done_key(generation, i), part) for i, part in enumerate(parts)), (META_KEY, meta)]):
             self._meta = meta
             self._last = confirmed
+
+    def _expected_total(self) -> int | None:
+        """How many ids a snapshot must cover: the stored record's, else the known ids'."""
+        total = (self._meta or {}).get("total")
+        if isinstance(total, int) and not isinstance(total, bool):
+            return total
+        return len(self.ids) if self.ids is not None else self._total
 
     def clear(self) -> None:
         """Forget the checkpoint: the run succeeded, and a later run must send everything again."""
@@ -249,7 +270,7 @@ def open_checkpoint(
         forget(store, meta if isinstance(meta, dict) else None, log)
     if decision.reason:
         log.info("Try %d starts over: %s; every id is sent.", try_number, decision.reason)
-    return Checkpoint(store, fingerprint=fingerprint, log=log)
+    return Checkpoint(store, fingerprint=fingerprint, log=log, total=len(ids) if ids is not None else None)
 
 
 def _resume(

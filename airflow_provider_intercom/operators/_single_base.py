@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_intercom._compat import BaseOperator, Context
+from airflow_provider_intercom.client._actions import PAST_TENSE
 from airflow_provider_intercom.client._error import IntercomError
 from airflow_provider_intercom.client._validation import validate_conversation_id
 from airflow_provider_intercom.connection import DEFAULT_CONN_ID
@@ -73,10 +74,10 @@ class SingleConversationOperator(BaseOperator):
                 request = self.prepare(hook, where)
                 answer = hook.client.send_action(request, conversation_id)
                 self.log.info(
-                    "Intercom %s of conversation %s: %s.",
-                    request.action,
+                    "Intercom conversation %s %s: %s.",
                     conversation_id,
-                    f"already in effect ({answer['already_done']})"
+                    PAST_TENSE[request.action],
+                    f"nothing to do ({answer['already_done']})"
                     if "already_done" in answer
                     else ", ".join(f"{key}={answer.get(key)!r}" for key in ("state", "read", "name") if key in answer),
                 )

@@ -231,6 +231,13 @@ def test_each_fault_ends_its_id_as_the_fault_matrix_says(intercom_emulator: Inte
 
 
 @pytest.mark.intercom_emulator(conversations=3)
+def test_the_preview_api_version_is_sent_on_every_put(intercom_emulator: IntercomEmulator) -> None:
+    _run(intercom_emulator, id_range(3), client=make_client(intercom_emulator, api_version="Preview"))
+
+    assert [(r.headers["Intercom-Version"], r.api_version) for r in puts(intercom_emulator)] == [("Preview",) * 2] * 3
+
+
+@pytest.mark.intercom_emulator(conversations=3)
 def test_ignore_not_found_counts_a_404_as_skipped(intercom_emulator: IntercomEmulator) -> None:
     summary, _ = _run(intercom_emulator, ["1", "404", "2"], ignore_not_found=True)
 

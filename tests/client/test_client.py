@@ -112,11 +112,12 @@ def test_get_conversation_and_me(intercom_emulator: IntercomEmulator, client: In
     ]
 
 
-@pytest.mark.parametrize("version", ["1.0", "2.10", "Unstable"])
+@pytest.mark.parametrize("version", ["1.0", "2.10", "Preview", "Unstable"])
 def test_the_api_version_is_sent_as_configured(intercom_emulator: IntercomEmulator, version: str) -> None:
     with make_client(intercom_emulator, api_version=version) as client:
         client.get_me()
     assert intercom_emulator.requests[0].headers["Intercom-Version"] == version
+    assert intercom_emulator.requests[0].api_version == version
 
 
 @pytest.mark.intercom_emulator(conversations=320)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 from typing import Any
 
@@ -114,3 +115,50 @@ def test_every_error_survives_pickling(cls: type[errors.IntercomError], permanen
     assert copy.fields() == err.fields()
     assert str(copy) == str(err)
     assert copy.permanent is not permanent
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy, lambda e: pickle.loads(pickle.dumps(e))])  # noqa: S301
+def test_an_error_with_a_note_can_still_be_copied_and_pickled(duplicate: Any) -> None:
+    # add_note() puts __notes__ into __dict__; an error tracker may add more. Neither is a field.
+    err = errors.IntercomServerError("down", **FULL)
+    err.add_note("while marking conversation 3 read")
+    err.tracker_id = 7  # type: ignore[attr-defined]
+
+    again = duplicate(err)
+
+    assert type(again) is errors.IntercomServerError
+    assert again.fields() == err.fields()
+    assert str(again) == str(err)
+
+
+# class, status, code -> scope: what the failure says about the connection's other requests
+SCOPES: list[tuple[type[errors.IntercomError], int | None, str | None, str]] = [
+    (errors.IntercomAuthError, 401, "unauthorized", "account"),
+    (errors.IntercomForbiddenError, 403, "api_plan_restricted", "account"),
+    (errors.IntercomForbiddenError, 403, "token_revoked", "account"),
+    (errors.IntercomError, 400, "token_expired", "account"),  # an account-wide code, on any status
+    (errors.IntercomForbiddenError, 403, "forbidden", "input"),
+    (errors.IntercomError, 400, "parameter_invalid", "input"),
+    (errors.IntercomError, 422, "data_invalid", "input"),
+    (errors.IntercomNotFoundError, 404, "admin_not_found", "input"),
+    (errors.IntercomNotFoundError, 404, "not_found", "id"),
+    (errors.IntercomNotFoundError, 404, "conversation_not_found", "id"),
+    (errors.IntercomError, 409, "conflict", "id"),
+    (errors.IntercomRateLimitError, 429, "rate_limit_exceeded", "id"),
+    (errors.IntercomServerError, 500, "server_error", "id"),
+    (errors.IntercomConnectionError, None, None, "id"),
+    (errors.IntercomConfigError, None, None, "account"),
+    (errors.IntercomValidationError, None, None, "input"),
+]
+
+
+@pytest.mark.parametrize(("cls", "status", "code", "scope"), SCOPES)
+def test_the_scope_is_decided_when_the_error_is_built(
+    cls: type[errors.IntercomError], status: int | None, code: str | None, scope: str
+) -> None:
+    assert cls("x", status=status, code=code).scope == scope
+
+
+def test_a_failed_certificate_check_fails_every_request_alike() -> None:
+    assert errors.IntercomConnectionError("bad certificate", permanent=True).scope == "account"
+    assert errors.IntercomNotFoundError("html", status=404, scope="host").scope == "host"

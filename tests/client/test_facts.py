@@ -15,7 +15,7 @@ def test_the_regions_and_versions_hang_together() -> None:
     assert len(set(facts.API_VERSIONS)) == len(facts.API_VERSIONS)
     assert facts.DEFAULT_API_VERSION == facts.NEWEST_API_VERSION == "2.16"
     assert facts.DEFAULT_API_VERSION in facts.API_VERSIONS
-    assert {"1.0", "2.0", "2.10", "2.16", "Unstable"} <= set(facts.API_VERSIONS)
+    assert {"1.0", "2.0", "2.10", "2.16", "Preview", "Unstable"} <= set(facts.API_VERSIONS)
     assert all(url.startswith("https://") for url in (*facts.API_BASE_URLS.values(), *facts.APP_BASE_URLS.values()))
 
 

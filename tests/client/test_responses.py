@@ -76,13 +76,33 @@ ERRORS: dict[
     ),
     "403 scope": (
         403,
-        "token_unauthorized",
+        "forbidden",
         None,
         PUT,
         errors.IntercomForbiddenError,
         True,
         False,
-        ("grant the missing scope", "Developer Hub"),
+        ("grant the app the missing permission", "Developer Hub"),
+    ),
+    "403 token": (
+        403,
+        "token_revoked",
+        None,
+        PUT,
+        errors.IntercomForbiddenError,
+        True,
+        False,
+        ("403 token_revoked", "access token of connection 'intercom_x'", "revoked, expired"),
+    ),
+    "404 another object": (
+        404,
+        "admin_not_found",
+        "admin_id",
+        PUT,
+        errors.IntercomNotFoundError,
+        True,
+        False,
+        ("found no admin with the id the request names",),
     ),
     "404 conversation": (
         404,
@@ -182,6 +202,31 @@ def test_a_proxys_html_page_is_quoted_briefly_with_the_header_request_id() -> No
     assert "unexpected text/html response: '<html> <body> <h1>502 Bad Gateway</h1> xxx" in str(err)
     assert "...'" in str(err)
     assert "</body>" not in str(err)
+
+
+PROXY = replace(PUT, base_url="http://127.0.0.1:8080/wrong/prefix")
+
+
+@pytest.mark.parametrize(
+    ("content", "headers"),
+    [
+        pytest.param(b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"}, id="html"),
+        pytest.param(b"", {}, id="empty"),
+        pytest.param(b'{"message": "no route"}', JSON_TYPE, id="a gateway's json"),
+    ],
+)
+def test_a_404_that_is_not_intercoms_error_list_says_the_host_is_wrong(content: bytes, headers: dict[str, str]) -> None:
+    err = _raised(404, content, PROXY, headers)
+    assert type(err) is errors.IntercomConfigError
+    assert (err.status, err.scope, err.permanent, err.retryable) == (404, "host", True, False)
+    # The Host as configured, path included, and what to do.
+    assert "no Intercom API is at the Host 'http://127.0.0.1:8080/wrong/prefix'" in str(err)
+    assert "Check the Host of connection 'intercom_x', path included" in str(err)
+
+
+def test_intercoms_own_404_stays_a_fact_about_the_id() -> None:
+    err = _raised(404, _error_list("not_found"), PROXY)
+    assert (type(err), err.scope, err.permanent) == (errors.IntercomNotFoundError, "id", True)
 
 
 def test_an_empty_error_body_still_says_something() -> None:

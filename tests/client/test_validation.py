@@ -15,6 +15,7 @@ from airflow_provider_intercom.client._validation import (
     validate_conversation_id,
     validate_conversation_ids,
     validate_per_page,
+    validate_positive_number,
     validate_search_query,
     validate_update,
 )
@@ -250,3 +251,14 @@ def test_a_bad_update_is_refused_naming_the_field(fields: dict[str, Any], messag
 def test_the_update_is_named_as_the_caller_calls_it() -> None:
     with pytest.raises(IntercomValidationError, match=r"^update_fields\[3\]: read must be"):
         validate_update(read="no", where="update_fields[3]")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), 0, -0.5, True, "60", None])
+def test_a_rate_or_duration_must_be_a_finite_positive_number(value: Any) -> None:
+    with pytest.raises(IntercomValidationError, match=r"^Task 't': max_requests_per_minute must be a finite number"):
+        validate_positive_number(value, name="max_requests_per_minute", where="Task 't'")
+
+
+@pytest.mark.parametrize("value", [1, 0.5, 10_000])
+def test_finite_positive_numbers_pass(value: float) -> None:
+    assert validate_positive_number(value, name="x", where="w") == value

@@ -24,8 +24,8 @@ with DAG(dag_id="test_intercom_permanent_failure", schedule=None, start_date=STA
     IntercomMarkConversationsReadOperator(task_id="bulk", conversation_ids=[str(i) for i in range(1, 41)], **RETRIES)
     IntercomMarkConversationReadOperator(task_id="single", conversation_id="45", **RETRIES)
 
-# An id that fails (404) with fail_on_error: the task fails after pushing its summary, and Airflow
-# may retry it (an id may fail for a reason that passes).
+# One id that does not exist (404) with fail_on_error: the task fails after pushing its summary;
+# Airflow retries it only when another id failed for a reason that may pass (a 5xx, the network).
 with DAG(dag_id="test_intercom_bulk_failure_retried", schedule=None, start_date=START):
     IntercomMarkConversationsReadOperator(
         task_id="bulk", conversation_ids=["1", "424242"], retries=1, retry_delay=timedelta(seconds=0)

@@ -7,12 +7,13 @@ between Airflow 2.x and 3.x; the tests name DAGs by id, in the folder tests/conf
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Any
 
 from airflow_provider_intercom.testing import dagrun
 from airflow_provider_intercom.testing.dagrun import DagRunResult
 
-__all__ = ["AIRFLOW_3", "DagRunResult", "load_dag", "run_dag"]
+__all__ = ["AIRFLOW_3", "DagRunResult", "load_dag", "run_dag", "task_instance"]
 
 AIRFLOW_3 = True
 try:
@@ -30,3 +31,15 @@ def load_dag(dag_id: str) -> Any:
 def run_dag(dag_id: str, *, conf: dict[str, Any] | None = None) -> DagRunResult:
     """``dag.test()`` one DAG and collect task states and every XCom of the run."""
     return dagrun.run_dag(load_dag(dag_id), conf)
+
+
+def task_instance(result: DagRunResult, task_id: str) -> tuple[int, datetime, datetime]:
+    """``(try_number, start_date, end_date)`` of a task instance of the run."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = (
+            session.query(TaskInstance).filter_by(dag_id=result.dag.dag_id, run_id=result.run_id, task_id=task_id).one()
+        )
+        return ti.try_number, ti.start_date, ti.end_date

@@ -201,20 +201,22 @@ def test_max_workers_still_works_with_a_deprecation_warning(intercom_emulator: I
 
 
 def test_a_failed_id_pushes_the_summary_then_fails_naming_the_ids(intercom_emulator: IntercomEmulator) -> None:
-    from airflow_provider_intercom._compat import AirflowFailException
-
     op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=id_range(30, start=1000))
     ti = FakeTaskInstance()
-    with pytest.raises(IntercomError, match=r"30 of 30 conversations could not be updated: 1000 \(not_found\)") as info:
+    with pytest.raises(
+        IntercomPermanentError, match=r"30 of 30 conversations could not be updated: 1000 \(not_found\)"
+    ) as info:
         execute(op, ti)
-    # Not permanent: an id may fail for a reason that passes, so Airflow's retries apply.
-    assert not isinstance(info.value, AirflowFailException)
-    assert info.value.__cause__ is not info.value  # raised as it is, not as its own cause
+    # Conversations that do not exist: permanent, as on the error class, so no Airflow retry; and
+    # they never stop the run (every id was sent).
+    assert isinstance(info.value.error, IntercomError)
     assert "and 10 more" in str(info.value)
     assert "1019 (not_found)" in str(info.value)
     assert "1020 (not_found)" not in str(info.value)
     assert "404 not_found: Resource Not Found (request_id=" in str(info.value)
+    assert "set ignore_not_found=True" in str(info.value)
     assert ti.pushed["return_value"]["counts"]["failed"] == 30
+    assert len(puts(intercom_emulator)) == 30
 
 
 def test_when_every_failure_is_one_no_retry_can_fix_the_task_fails_without_retries(
@@ -262,7 +264,7 @@ def test_a_search_with_no_matches_is_an_empty_success(intercom_emulator: Interco
 def test_do_xcom_push_false_pushes_no_summary(intercom_emulator: IntercomEmulator) -> None:
     op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "31337"], do_xcom_push=False)
     ti = FakeTaskInstance()
-    with pytest.raises(IntercomError):
+    with pytest.raises(IntercomPermanentError):
         execute(op, ti)
     assert ti.pushed == {}
 

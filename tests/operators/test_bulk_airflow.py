@@ -17,7 +17,7 @@ from airflow_provider_intercom.operators.bulk import (
     IntercomMarkConversationsReadOperator,
 )
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
-from tests.helpers.dagrun import AIRFLOW_3, DagRunResult, run_dag
+from tests.helpers.dagrun import AIRFLOW_3, run_dag, task_instance
 from tests.helpers.emulator_log import AfterPuts, assert_nothing_sent_after, put_ids, puts
 from tests.helpers.fixtures import FakeTaskInstance, execute, id_range, use_token
 
@@ -114,18 +114,6 @@ def test_on_kill_during_the_search_sends_no_put(intercom_emulator: IntercomEmula
 # -- In real DAG runs --------------------------------------------------------------------------
 
 
-def _task_instance(result: DagRunResult, task_id: str) -> tuple[int, datetime, datetime]:
-    """``(try_number, start_date, end_date)`` of a task instance of the run."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        ti = (
-            session.query(TaskInstance).filter_by(dag_id=result.dag.dag_id, run_id=result.run_id, task_id=task_id).one()
-        )
-        return ti.try_number, ti.start_date, ti.end_date
-
-
 @pytest.mark.dagrun
 @pytest.mark.usefixtures("airflow_db")
 @pytest.mark.parametrize(
@@ -151,7 +139,7 @@ def test_a_permanent_error_fails_the_task_on_its_first_try_after_one_request(
     assert result.state == "failed"
     for task_id in ("bulk", "single"):
         assert result.state_of(task_id) == "failed"  # not up_for_retry, despite retries=2
-        assert _task_instance(result, task_id)[0] == 1
+        assert task_instance(result, task_id)[0] == 1
     paths = [r.path for r in intercom_emulator.requests]
     # The bulk task sent one probe for its 40 ids, the single task its one PUT: nothing was retried.
     assert sorted(paths) == ["/conversations/1", "/conversations/45"]
@@ -160,14 +148,33 @@ def test_a_permanent_error_fails_the_task_on_its_first_try_after_one_request(
 
 @pytest.mark.dagrun
 @pytest.mark.usefixtures("airflow_db")
-def test_a_failed_id_is_not_permanent_so_airflow_retries_the_task(intercom_emulator: IntercomEmulator) -> None:
+def test_a_missing_conversation_is_permanent_so_airflow_does_not_retry_the_task(
+    intercom_emulator: IntercomEmulator,
+) -> None:
+    # As for the single operator: Intercom's 404 not_found says the id does not exist, and a retry
+    # would only ask again. ignore_not_found=True skips such ids instead.
     result = run_dag("test_intercom_bulk_failure_retried")
 
     assert result.state_of("bulk") == "failed"
-    assert _task_instance(result, "bulk")[0] == 2
-    assert put_ids(intercom_emulator).count("424242") == 2
+    assert task_instance(result, "bulk")[0] == 1
+    assert put_ids(intercom_emulator).count("424242") == 1
     summary = result.xcom("bulk")
     assert [(f["id"], f["reason"]) for f in summary["failed"]] == [("424242", "not_found")]
+
+
+@pytest.mark.dagrun
+@pytest.mark.usefixtures("airflow_db")
+def test_an_id_that_failed_for_a_passing_reason_lets_airflow_retry_the_task(
+    intercom_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_token(monkeypatch, intercom_emulator, intercom_emulator.token, max_retries=0)
+    intercom_emulator.inject("status", path="/conversations/1", status=503, times=None)
+
+    result = run_dag("test_intercom_bulk_failure_retried")
+
+    assert result.state_of("bulk") == "failed"
+    assert task_instance(result, "bulk")[0] == 2
+    assert put_ids(intercom_emulator).count("1") == 2
 
 
 @pytest.mark.dagrun
@@ -186,7 +193,7 @@ def _run_timing_out(dag_id: str) -> tuple[str, datetime, dict[str, Any]]:
     """``dag.test()`` a DAG whose task ``bulk`` times out: its state, end date and summary XCom."""
     if AIRFLOW_3:
         result = run_dag(dag_id)
-        return result.state_of("bulk"), _task_instance(result, "bulk")[2], result.xcom("bulk")
+        return result.state_of("bulk"), task_instance(result, "bulk")[2], result.xcom("bulk")
     # Airflow 2's dag.test() fails the task, then lets its AirflowTaskTimeout (a BaseException) out.
     from airflow.exceptions import AirflowTaskTimeout
     from airflow.models.taskinstance import TaskInstance

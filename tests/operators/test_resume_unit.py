@@ -232,6 +232,22 @@ def test_large_runs_stay_under_the_value_limit() -> None:
     assert resumed.ids == ids
 
 
+@pytest.mark.parametrize("saved_before", [True, False])
+def test_a_snapshot_of_the_wrong_length_is_refused_with_a_warning(saved_before: bool) -> None:
+    store = FakeStore()
+    checkpoint, log = _open(store, 1)
+    if saved_before:
+        checkpoint.save(_confirmed(100, set(range(40))))
+    before = dict(store.values)
+
+    checkpoint.save(b"\x01" * 7)
+
+    assert store.values == before, "the resume record is left as it was"
+    assert log.lines[-1] == "Not saving the resume checkpoint: the snapshot covers 7 ids, the run has 100."
+    resumed, _ = _open(store, 2)
+    assert resumed.done(100) == (frozenset(range(40)) if saved_before else frozenset())
+
+
 def test_writes_are_skipped_when_nothing_changed() -> None:
     store = FakeStore()
     checkpoint, _ = _open(store, 1)

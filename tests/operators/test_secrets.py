@@ -166,5 +166,5 @@ def test_a_single_dag_run_with_a_retried_request_leaks_the_token_nowhere(
 
     out, err = capfd.readouterr()
     assert result.state == "success"
-    assert "Updated Intercom conversation 5 (read)" in out + err  # the capture really saw the task's log
+    assert "Intercom conversation 5 updated: " in out + err  # the capture really saw the task's log
     _assert_no_token_in_the_run(result, "mark_read", out, err)

@@ -143,7 +143,8 @@ def test_spec_error_examples_pass(spec_dir: Path, contract: Contract) -> None:
 
 def test_versions_are_the_descriptions(full_spec: dict[str, Any]) -> None:
     enum = full_spec["components"]["schemas"]["intercom_version"]["enum"]
-    assert (*enum, "Unstable") == facts.API_VERSIONS
+    # Plus the unstable version's names: Preview since 2026-04-11, Unstable before.
+    assert (*enum, "Preview", "Unstable") == facts.API_VERSIONS
 
 
 def test_ids_are_strings_though_the_path_parameter_is_an_integer(

@@ -1,18 +1,12 @@
-"""The Intercom connection contract, in one place.
+"""An ``intercom`` Airflow connection validated into the settings the hook builds its client from.
 
-Everything a user can put in an ``intercom`` Airflow connection is declared here once: the
-connection form (declarative for Airflow >= 3.2, classmethods for 2.x are built from the same
-table), the defaults, and :class:`IntercomConnectionSettings`, which validates a connection into
-the settings the hook uses.
-
-Airflow calls :func:`airflow_provider_intercom.get_provider_info` while it is still initialising
-its own configuration, and that function imports this module, so nothing here may import
-``airflow`` at module level.
+:meth:`IntercomConnectionSettings.from_connection` checks every field, and raises an
+:class:`~airflow_provider_intercom.client.IntercomConfigError` that names the connection, the field
+and what to do. Nothing here imports ``airflow``.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -21,6 +15,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from airflow_provider_intercom.client._error import IntercomConfigError
+from airflow_provider_intercom.client._validation import is_positive_number
 from airflow_provider_intercom.client.facts import (
     API_BASE_URLS,
     API_VERSIONS,
@@ -32,12 +27,7 @@ from airflow_provider_intercom.client.facts import (
     DEFAULT_TIMEOUT,
     MAX_RETRIES_LIMIT,
 )
-
-CONN_TYPE = "intercom"
-DEFAULT_CONN_ID = "intercom_default"
-CONN_NAME_ATTR = "intercom_conn_id"
-HOOK_NAME = "Intercom"
-HOOK_CLASS_NAME = "airflow_provider_intercom.hooks.intercom.IntercomHook"
+from airflow_provider_intercom.connection._form import EXTRA_FIELDS
 
 _REGION_BY_HOST: Mapping[str, str] = {url.split("://", 1)[1]: region for region, url in API_BASE_URLS.items()}
 
@@ -45,143 +35,6 @@ _TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
 _DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
-
-
-@dataclass(frozen=True)
-class ExtraField:
-    """One field of the connection's ``extra`` JSON, as the connection form shows it."""
-
-    name: str
-    label: str
-    description: str
-    json_type: str
-    default: Any = None
-    enum: tuple[str, ...] = ()
-
-
-#: The extras, in the order the connection form shows them.
-EXTRA_FIELDS: tuple[ExtraField, ...] = (
-    ExtraField(
-        "region",
-        "Region",
-        "Where the workspace is hosted: us (api.intercom.io), eu (api.eu.intercom.io) "
-        "or au (api.au.intercom.io). An Intercom Host sets it; with a proxy Host it only names the "
-        "workspace's region, for links and the Test button.",
-        "string",
-        DEFAULT_REGION,
-        ("us", "eu", "au"),
-    ),
-    ExtraField(
-        "api_version",
-        "API version",
-        "Sent as the Intercom-Version header, so responses keep their shape whatever the app's default version is.",
-        "string",
-        DEFAULT_API_VERSION,
-        API_VERSIONS,
-    ),
-    ExtraField("timeout", "Timeout (seconds)", "Per-request timeout in seconds.", "number", DEFAULT_TIMEOUT),
-    ExtraField(
-        "max_retries",
-        "Max retries",
-        "Retries of one request after a 429, 5xx, timeout or connection error.",
-        "integer",
-        DEFAULT_MAX_RETRIES,
-    ),
-    ExtraField(
-        "max_retry_time",
-        "Max retry time (seconds)",
-        "Upper bound on the time one request may spend waiting and retrying.",
-        "number",
-        DEFAULT_MAX_RETRY_TIME,
-    ),
-    ExtraField(
-        "verify_ssl",
-        "Verify TLS certificates",
-        "Leave on. Turning it off logs a warning on every task.",
-        "boolean",
-        True,
-    ),
-    ExtraField(
-        "app_id_code",
-        "App id code",
-        "Optional workspace id code (as in app.intercom.com/a/inbox/<id code>/...), used for "
-        "'View in Intercom' links. Looked up with GET /me when empty.",
-        "string",
-    ),
-)
-
-HIDDEN_FIELDS: tuple[str, ...] = ("login", "schema")
-# Port stays visible: Airflow 3.3.2's connection list sends port 0 for a portless connection when
-# its Test button is pressed, and its API then refuses the test (400). A stored 443 avoids that;
-# the client ignores the port unless Host is set.
-RELABELING: Mapping[str, str] = {
-    "password": "Access token",
-    "host": "Base URL (optional)",
-    "port": "Port (443, or your Base URL's port: the Test button needs it)",
-}
-PLACEHOLDERS: Mapping[str, str] = {
-    "host": "https://api.intercom.io (leave empty to use the region)",
-    "password": "Intercom access token",
-    "port": "443",
-}
-
-
-def provider_connection_type() -> dict[str, Any]:
-    """Return the ``connection-types`` entry of the provider info (declarative form, Airflow >= 3.2)."""
-    conn_fields: dict[str, Any] = {}
-    for extra in EXTRA_FIELDS:
-        schema: dict[str, Any] = {"type": [extra.json_type, "null"]}
-        if extra.default is not None:
-            schema["default"] = extra.default
-        if extra.enum:
-            schema["enum"] = list(extra.enum)
-        if extra.json_type == "number":
-            schema["exclusiveMinimum"] = 0
-        elif extra.json_type == "integer":
-            schema["minimum"] = 0
-            schema["maximum"] = MAX_RETRIES_LIMIT
-        conn_fields[extra.name] = {"label": extra.label, "description": extra.description, "schema": schema}
-    return {
-        "connection-type": CONN_TYPE,
-        "hook-class-name": HOOK_CLASS_NAME,
-        "hook-name": HOOK_NAME,
-        "ui-field-behaviour": {
-            "hidden-fields": list(HIDDEN_FIELDS),
-            "relabeling": dict(RELABELING),
-            "placeholders": dict(PLACEHOLDERS),
-        },
-        "conn-fields": conn_fields,
-    }
-
-
-def ui_field_behaviour() -> dict[str, Any]:
-    """The form layout in the shape of ``BaseHook.get_ui_field_behaviour`` (Airflow < 3.2)."""
-    return {"hidden_fields": list(HIDDEN_FIELDS), "relabeling": dict(RELABELING), "placeholders": dict(PLACEHOLDERS)}
-
-
-def form_widgets() -> dict[str, Any]:
-    """The extras as WTForms fields, for ``BaseHook.get_connection_form_widgets`` (Airflow < 3.2).
-
-    Flask-AppBuilder is imported here: only the webserver of those versions has it.
-    """
-    from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-    from flask_babel import lazy_gettext
-    from wtforms import BooleanField, StringField
-
-    widgets: dict[str, Any] = {}
-    for extra in EXTRA_FIELDS:
-        if extra.json_type == "boolean":
-            widgets[extra.name] = BooleanField(
-                lazy_gettext(extra.label), description=extra.description, default=extra.default
-            )
-        else:
-            widgets[extra.name] = StringField(
-                lazy_gettext(extra.label),
-                widget=BS3TextFieldWidget(),
-                description=extra.description,
-                default=None if extra.default is None else str(extra.default),
-            )
-    return widgets
 
 
 @dataclass(frozen=True)
@@ -198,6 +51,7 @@ class IntercomConnectionSettings:
     :param max_retry_time: seconds one request may spend retrying.
     :param verify_ssl: verify TLS certificates.
     :param app_id_code: the workspace id code for inbox links, if configured.
+    :param admin_id: the admin that actions are performed as, if configured.
     """
 
     conn_id: str
@@ -210,6 +64,7 @@ class IntercomConnectionSettings:
     max_retry_time: float = DEFAULT_MAX_RETRY_TIME
     verify_ssl: bool = True
     app_id_code: str | None = None
+    admin_id: str | None = None
 
     @property
     def app_base_url(self) -> str:
@@ -223,7 +78,7 @@ class IntercomConnectionSettings:
         *,
         password: str | None,
         host: str | None,
-        port: int | None = None,
+        port: int | str | None = None,
         extra: Mapping[str, Any] | None = None,
         warn: Callable[[str], None] | None = None,
     ) -> IntercomConnectionSettings:
@@ -239,6 +94,8 @@ class IntercomConnectionSettings:
         """
         extra = dict(extra or {})
         warn = warn or _warn
+        # Checked even without a Host, which alone uses it: a bad value fails before any request.
+        port_number = _port(conn_id, port)
         token = (password or "").strip()
         if not token:
             _fail(
@@ -261,7 +118,7 @@ class IntercomConnectionSettings:
             )
         region = _region(conn_id, extra.get("region"))
         if host and host.strip():
-            base_url = _base_url(conn_id, host.strip(), port)
+            base_url = _base_url(conn_id, host.strip(), port_number)
             # A regional Intercom host says where the workspace lives (links, Test button).
             host_region = _REGION_BY_HOST.get(urlsplit(base_url).hostname or "")
             # The form saves every extra at its default: only another region is a choice, and only
@@ -290,6 +147,15 @@ class IntercomConnectionSettings:
                 f"use {DEFAULT_API_VERSION!r} (quoted, so JSON keeps it a string) unless you need another",
             )
         app_id_code = extra.get("app_id_code")
+        admin_id = extra.get("admin_id")
+        if admin_id not in (None, ""):
+            admin_id = str(admin_id).strip()
+            if not admin_id.isdigit() or not admin_id.isascii():
+                _fail(
+                    conn_id,
+                    f"has an extra 'admin_id' {admin_id[:40]!r} that is not an Intercom admin id (digits, "
+                    "e.g. '991267'). GET /admins lists them; or leave it empty to act as the token's admin",
+                )
         return cls(
             conn_id=conn_id,
             token=token,
@@ -303,6 +169,7 @@ class IntercomConnectionSettings:
             ),
             verify_ssl=_boolean(conn_id, "verify_ssl", extra.get("verify_ssl"), True),
             app_id_code=str(app_id_code).strip() if app_id_code not in (None, "") else None,
+            admin_id=admin_id or None,
         )
 
 
@@ -340,6 +207,7 @@ def _is_loopback(hostname: str) -> bool:
 
 
 def _base_url(conn_id: str, host: str, port: int | None) -> str:
+    """The API base URL of a Host, its path prefix kept: a proxy's ``https://proxy/intercom``."""
     # A URI-style connection (intercom://:token@api.eu.intercom.io) loses the scheme: default to https.
     url = host if "://" in host else f"https://{host}"
     parts = urlsplit(url)
@@ -353,12 +221,29 @@ def _base_url(conn_id: str, host: str, port: int | None) -> str:
             f"has a plain-http Host {parts.hostname!r}. The access token must never travel in clear "
             "text: use https:// (plain http is only allowed for loopback test servers)",
         )
+    try:
+        host_port = parts.port
+    except ValueError:  # "https://proxy:abc": urlsplit accepts it, .port does not
+        _fail(conn_id, f"has a Host {host!r} whose port is not a number from 1 to 65535. Fix the port in the Host")
     netloc = parts.netloc
     # The form asks for port 443 (Airflow 3.3.2's Test button needs a stored port); the scheme's
     # own port adds nothing to the URL.
-    if port and parts.port is None and int(port) != _DEFAULT_PORTS[parts.scheme]:
-        netloc = f"{netloc}:{int(port)}"
+    if port and host_port is None and port != _DEFAULT_PORTS[parts.scheme]:
+        netloc = f"{netloc}:{port}"
     return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _port(conn_id: str, value: Any) -> int | None:
+    if value in (None, "", 0):
+        return None  # Airflow 3.3.2's connection list sends 0 for a portless connection
+    text = str(value).strip()
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        _fail(
+            conn_id,
+            f"has a Port {value!r} that is not a whole number from 1 to 65535. Set the connection's Port field "
+            "to 443 (or your Host's port), or leave it empty",
+        )
+    return int(text)
 
 
 def _positive_number(conn_id: str, name: str, value: Any, default: float) -> float:
@@ -370,7 +255,7 @@ def _positive_number(conn_id: str, name: str, value: Any, default: float) -> flo
         number = float(value)
     except (TypeError, ValueError):
         _fail(conn_id, f"has a non-numeric extra {name!r} {value!r}. Give a number of seconds, e.g. 30")
-    if not math.isfinite(number) or number <= 0:
+    if not is_positive_number(number):
         _fail(conn_id, f"has extra {name!r} {value!r}; it must be a positive number of seconds")
     return number
 

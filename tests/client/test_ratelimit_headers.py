@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from airflow_provider_intercom.client import AdaptiveRateLimiter
-from airflow_provider_intercom.client._ratelimit import RateLimitState
+from airflow_provider_intercom.client._ratelimit import RateLimitState, rate_limit_send_delay
 from airflow_provider_intercom.client._ratelimit_headers import (
     RESET_SLACK,
     count_problem,
@@ -142,3 +142,11 @@ def test_the_window_is_set_not_inferred_from_resets_a_second_apart(window: float
 def test_the_window_must_be_a_positive_number_of_seconds(window: float) -> None:
     with pytest.raises(ValueError, match="positive number of seconds"):
         RateLimitState(window=window)
+
+
+def test_the_send_delay_never_exceeds_a_window_and_the_slack_but_the_users_ceiling_may() -> None:
+    far = rate_limit_send_delay(now=NOW, remaining=0, reset_at=NOW + 30 * 86400, in_flight=0, last_send_at=NOW)
+    assert far == pytest.approx(WINDOW + RESET_SLACK)
+    # max_requests_per_minute=1 is the user's own choice, not a header's: one minute apart it is.
+    slow = rate_limit_send_delay(now=NOW, remaining=None, reset_at=None, in_flight=0, last_send_at=NOW, min_interval=60)
+    assert slow == pytest.approx(60.0)

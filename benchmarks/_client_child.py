@@ -28,6 +28,8 @@ class _Quiet:
     def info(self, event: object, *args: object) -> None:
         pass
 
+    warning = info
+
 
 def _bulk(url: str, token: str, ids: list[str]) -> dict[str, Any]:
     from airflow_provider_intercom.bulk import BulkOptions, BulkRun

@@ -60,7 +60,7 @@ def allowed_rate(
 
     :param limit: ``X-RateLimit-Limit`` (calls per window), if heard.
     :param max_requests_per_minute: the user's ceiling, if any.
-    :param window: the window's length in seconds (Intercom's, unless answers showed it shorter).
+    :param window: the window's length in seconds (Intercom's, unless a test server's is set).
     """
     rates = []
     if limit is not None and limit > 0 and window > 0:

@@ -28,6 +28,7 @@ from airflow_provider_intercom.bulk._concurrency import LatencyEstimator, allowe
 from airflow_provider_intercom.bulk._summary import Outcome, error_entry, trim
 from airflow_provider_intercom.client._error import IntercomError
 from airflow_provider_intercom.client._ratelimit import RateLimitState
+from airflow_provider_intercom.client._ratelimit_headers import WarningLogger
 from airflow_provider_intercom.client._responses import parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, should_retry
 from airflow_provider_intercom.client._validation import validate_positive_number
@@ -36,6 +37,7 @@ from airflow_provider_intercom.client.facts import (
     DEFAULT_RATE_LIMIT_BUDGET,
     DEFAULT_XCOM_FIELDS,
     MAX_CONCURRENCY_LIMIT,
+    RATE_LIMIT_WINDOW_SECONDS,
 )
 
 if TYPE_CHECKING:
@@ -60,6 +62,8 @@ class BulkOptions:
     :param xcom_fields: keys kept of each updated conversation; None keeps whole objects.
     :param rate_limit_budget: seconds one id may spend waiting out 429s before it fails.
     :param progress_interval: seconds between progress lines.
+    :param rate_limit_window: the rate-limit window's length in seconds: Intercom's documented
+        one; only a test server with shorter windows needs another.
     """
 
     max_concurrency: int | None = None
@@ -68,6 +72,7 @@ class BulkOptions:
     xcom_fields: tuple[str, ...] | None = DEFAULT_XCOM_FIELDS
     rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET
     progress_interval: float = DEFAULT_PROGRESS_INTERVAL
+    rate_limit_window: float = RATE_LIMIT_WINDOW_SECONDS
 
     def __post_init__(self) -> None:
         if self.max_requests_per_minute is not None:
@@ -121,6 +126,7 @@ class AsyncBulkEngine:
     :param clock: monotonic seconds (latency, retry budgets).
     :param wall_clock: UNIX seconds (compared with ``X-RateLimit-Reset``).
     :param rand: jitter source in ``[0, 1)``.
+    :param logger: where unusable rate-limit headers are reported, once per kind.
     """
 
     def __init__(
@@ -131,6 +137,7 @@ class AsyncBulkEngine:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
+        logger: WarningLogger | None = None,
     ) -> None:
         self._client = client
         self._options = options
@@ -143,7 +150,9 @@ class AsyncBulkEngine:
             max_rate_limit_time=max(options.rate_limit_budget, 0.0),
         )
         self._clock, self._wall_clock, self._rand = clock, wall_clock, rand
-        self.state = RateLimitState(max_requests_per_minute=options.max_requests_per_minute)
+        self.state = RateLimitState(
+            max_requests_per_minute=options.max_requests_per_minute, window=options.rate_limit_window, logger=logger
+        )
         self.latency = LatencyEstimator()
         self.outcomes: list[Outcome | None] = []
         #: One byte per id: 1 once Intercom confirmed it (or an earlier try did).
@@ -273,13 +282,13 @@ class AsyncBulkEngine:
         try:
             status, headers, content = await transport.send(info, body=request.encoded)
             self.latency.observe(self._clock() - started)
-            self.state.on_answer(headers, status, seq, sent_at)
+            self.state.on_answer(headers, status, seq, sent_at, now=self._wall_clock())
             recorded = True
             self.answered += 1
             answer = parse_response(status, headers, content, info)
         except IntercomError as err:
             if not recorded:
-                self.state.on_answer(headers, status, seq, sent_at)
+                self.state.on_answer(headers, status, seq, sent_at, now=self._wall_clock())
                 recorded = True
             reason = request.already_done.get(err.code or "") if err.status is not None else None
             if reason is not None:
@@ -299,7 +308,7 @@ class AsyncBulkEngine:
             self.breaker.record(None)
         finally:
             if not recorded:
-                self.state.on_answer(None, None, seq, sent_at)
+                self.state.on_answer(None, None, seq, sent_at, now=self._wall_clock())
 
     def _entry(self, cid: str, answer: dict[str, Any], request: ConversationRequest) -> dict[str, Any]:
         if request.answer == "tag":
@@ -311,7 +320,13 @@ class AsyncBulkEngine:
         assert job.first_sent is not None
         elapsed = self._clock() - job.first_sent
         delay = retry_delay(
-            job.attempt, policy=self._policy, rand=self._rand(), now=self._wall_clock(), reset_at=err.reset_at
+            job.attempt,
+            policy=self._policy,
+            rand=self._rand(),
+            now=self._wall_clock(),
+            rate_limited=err.status == 429,
+            reset_at=err.reset_at,
+            window=self.state.window,
         )
         retry = should_retry(err, attempt=job.attempt, elapsed=elapsed, delay=delay, policy=self._policy)
         if retry and not self._stopped:

@@ -31,13 +31,15 @@ STOP_GRACE = 2.0
 class _Log(Protocol):
     def info(self, msg: Any, /, *args: Any) -> Any: ...
 
+    def warning(self, msg: Any, /, *args: Any) -> Any: ...
+
 
 class BulkRun:
     """One bulk run in its own event loop thread. :meth:`stop` may be called from any thread.
 
     :param client: the client the run takes its settings from.
     :param options: how the run behaves.
-    :param log: where progress lines go.
+    :param log: where progress lines, and warnings about unusable rate-limit headers, go.
     :param clock: monotonic seconds, for progress and checkpoint intervals.
     :param stop_event: an event shared with the caller: once set, the run stops as by :meth:`stop`.
     """
@@ -51,7 +53,7 @@ class BulkRun:
         clock: Callable[[], float] = time.monotonic,
         stop_event: threading.Event | None = None,
     ) -> None:
-        self.engine = AsyncBulkEngine(client, options)
+        self.engine = AsyncBulkEngine(client, options, logger=log)
         self._options = options
         self._log = log
         self._clock = clock

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from airflow_provider_intercom.client._error import IntercomValidationError
 from airflow_provider_intercom.client._http_client import auth_headers, root_cause
@@ -99,15 +99,3 @@ def _detail(exc: BaseException) -> str:
     # The class and the OS-level cause say enough; aiohttp's own text can quote request headers.
     cause = exc.__cause__ or exc.__context__
     return root_cause(cause) if cause is not None else type(exc).__name__
-
-
-def encode_body(body: Mapping[str, Any]) -> bytes:
-    """Encode a request body once for every request of a run.
-
-    :param body: a validated update body.
-    :raises IntercomValidationError: if it is not JSON-serializable or holds a non-finite number.
-    """
-    try:
-        return jsonlib.dumps(body, allow_nan=False, separators=(",", ":")).encode()
-    except (TypeError, ValueError) as exc:
-        raise IntercomValidationError(f"The update body cannot be sent as JSON: {exc}.") from None

@@ -220,7 +220,12 @@ class IntercomClient:
             except IntercomError as err:
                 elapsed = self._clock() - started
                 delay = retry_delay(
-                    attempt, policy=policy, rand=self._rand(), now=self._wall_clock(), reset_at=err.reset_at
+                    attempt,
+                    policy=policy,
+                    rand=self._rand(),
+                    now=self._wall_clock(),
+                    rate_limited=err.status == 429,
+                    reset_at=err.reset_at,
                 )
                 if not should_retry(err, attempt=attempt, elapsed=elapsed, delay=delay, policy=policy):
                     if attempt == 1:

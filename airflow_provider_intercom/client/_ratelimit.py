@@ -1,8 +1,9 @@
-"""Pacing under Intercom's rate limit: header parsing, the send-delay decision, and the limiter.
+"""Pacing under Intercom's rate limit: the send-delay decision, and the limiter.
 
 Intercom reports the app's budget of the current fixed window in ``X-RateLimit-Remaining`` and
-when the window ends in ``X-RateLimit-Reset``. :func:`rate_limit_send_delay` turns that, and the
-requests in flight, into a wait before the next send; :class:`RateLimitState` keeps what the
+when the window ends in ``X-RateLimit-Reset``; :mod:`._ratelimit_headers` keeps only values inside
+their domains. :func:`rate_limit_send_delay` turns them, and the requests in flight, into a wait
+before the next send, never longer than one window plus a little slack; :class:`RateLimitState` keeps what the
 answers said; :class:`AdaptiveRateLimiter` wraps it for threads. The async bulk engine drives the
 same :class:`RateLimitState` from its event loop, so both paths pace identically.
 """
@@ -15,6 +16,14 @@ import time
 from collections.abc import Callable, Mapping
 
 from airflow_provider_intercom.client._error import IntercomCancelledError
+from airflow_provider_intercom.client._ratelimit_headers import (
+    RESET_SLACK,
+    HeaderWarnings,
+    WarningLogger,
+    max_wait,
+    read_rate_limit_headers,
+)
+from airflow_provider_intercom.client._ratelimit_headers import header_number as header_number
 from airflow_provider_intercom.client.facts import RATE_LIMIT_WINDOW_SECONDS
 
 #: Requests allowed in flight after a window's reset time, until an answer reports the new window.
@@ -26,23 +35,6 @@ PROBE_POLL = 0.01
 PACING_SLACK = 0.02
 
 
-def header_number(headers: Mapping[str, str], name: str) -> float | None:
-    """A finite number from a response header, or None when it is missing or not a number.
-
-    :param headers: the response headers.
-    :param name: the header, e.g. ``X-RateLimit-Reset``.
-    """
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    # "nan" and "inf" parse as floats, but would stall or crash the limiter.
-    return number if math.isfinite(number) else None
-
-
 def rate_limit_send_delay(
     *,
     now: float,
@@ -51,6 +43,7 @@ def rate_limit_send_delay(
     in_flight: int,
     last_send_at: float | None,
     min_interval: float = 0.0,
+    window: float = RATE_LIMIT_WINDOW_SECONDS,
 ) -> float:
     """Seconds to wait before sending the next request under Intercom's rate limit.
 
@@ -65,25 +58,31 @@ def rate_limit_send_delay(
     :param in_flight: requests sent and not answered yet.
     :param last_send_at: when the previous request was sent, if any.
     :param min_interval: the smallest gap between two sends (from ``max_requests_per_minute``).
+    :param window: the window's length in seconds: what the budget asks for is capped at
+        :func:`~._ratelimit_headers.max_wait` of it, whatever the headers said.
     :return: 0 to send now, else the seconds to wait before asking again.
     """
-    delay = 0.0
+    ceiling = 0.0  # the user's ceiling: not from a header, so not capped
     if last_send_at is not None and min_interval > 0:
-        delay = max(delay, last_send_at + min_interval - now)
+        ceiling = last_send_at + min_interval - now
+    return max(ceiling, min(_budget_delay(now, remaining, reset_at, in_flight, last_send_at), max_wait(window)), 0.0)
+
+
+def _budget_delay(
+    now: float, remaining: int | None, reset_at: float | None, in_flight: int, last_send_at: float | None
+) -> float:
     if remaining is None or reset_at is None:
         # Nothing heard yet: the first answers will tell the budget.
-        return delay
+        return 0.0
     if now >= reset_at:
         # The window should have rolled over, but until an answer from the new one arrives, only a
         # few probes go out: if this clock runs ahead of Intercom's, the rest would all be 429s.
-        return delay if in_flight < WINDOW_PROBES else max(delay, PROBE_POLL)
+        return 0.0 if in_flight < WINDOW_PROBES else PROBE_POLL
     budget = remaining - in_flight
     time_left = reset_at - now
     if budget <= 0:
-        return max(delay, time_left)
-    if last_send_at is not None:
-        delay = max(delay, last_send_at + time_left / budget - now)
-    return max(delay, 0.0)
+        return time_left
+    return 0.0 if last_send_at is None else last_send_at + time_left / budget - now
 
 
 def next_window(
@@ -115,9 +114,25 @@ class RateLimitState:
     engine touches it from its event loop only.
 
     :param max_requests_per_minute: an optional ceiling below Intercom's.
+    :param window: the rate-limit window's length in seconds: Intercom's documented one, unless a
+        test server uses shorter ones. It bounds every wait and which resets are believed.
+    :param logger: where unusable headers are reported, once per kind.
+    :raises ValueError: if ``window`` is not a positive number of seconds.
     """
 
-    def __init__(self, *, max_requests_per_minute: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_requests_per_minute: float | None = None,
+        window: float = RATE_LIMIT_WINDOW_SECONDS,
+        logger: WarningLogger | None = None,
+    ) -> None:
+        if not (math.isfinite(window) and window > 0):
+            raise ValueError(f"the rate-limit window must be a positive number of seconds, not {window!r}")
+        #: The window's length in seconds. Never inferred from the answers: a proxy's headers
+        #: could pin it short, and the pacing would then aim at many times the limit.
+        self.window = float(window)
+        self._warnings = HeaderWarnings(logger)
         self.min_interval = 60.0 / max_requests_per_minute if max_requests_per_minute else 0.0
         self.limit: int | None = None
         self.remaining: int | None = None
@@ -131,17 +146,13 @@ class RateLimitState:
         #: would leave rate x latency of each window unused.)
         self.sends = 0
         self._anchor = 0
-        #: Seconds this clock runs ahead of Intercom's, as 429s revealed (0 until one does).
+        #: Seconds this clock runs ahead of Intercom's, as 429s revealed (0 until one does), at most
+        #: RESET_SLACK: a reset further behind is believed only as far as the slack allows.
         self.skew = 0.0
         #: The gap between sends the budget allowed at the last :meth:`send_delay`.
         self._spacing = self.min_interval
-        #: The window's length in seconds: Intercom's, or less once two answers' resets were
-        #: heard closer together (windows are back to back; a test server may use shorter ones).
-        self.window = float(RATE_LIMIT_WINDOW_SECONDS)
-        #: The latest reset any answer reported (``reset_at`` may be a projection beyond it), and
-        #: the latest one a non-429 answer reported (a 429 may name another instant).
+        #: The latest reset any answer reported (``reset_at`` may be a projection beyond it).
         self._heard_reset_at: float | None = None
-        self._window_reset_at: float | None = None
         #: Requests answered (or failed) so far, and how many of those were 429s.
         self.sent = 0
         self.rate_limited = 0
@@ -163,13 +174,17 @@ class RateLimitState:
             self._spacing = max((self.reset_at - now) / budget, self.min_interval)
         else:
             self._spacing = self.min_interval
+        over = self.reset_at is not None and now >= self.reset_at
         return rate_limit_send_delay(
             now=now,
             remaining=self.remaining,
             reset_at=self.reset_at,
-            in_flight=self.unaccounted,
+            # Past the reset only requests on the wire count as probes: sends that the answers
+            # never accounted for (their headers were unusable) must not hold the senders forever.
+            in_flight=self.in_flight if over else self.unaccounted,
             last_send_at=self.last_send_at,
             min_interval=self.min_interval,
+            window=self.window,
         )
 
     @property
@@ -197,6 +212,8 @@ class RateLimitState:
         status: int | None,
         seq: int | None = None,
         sent_at: float | None = None,
+        *,
+        now: float,
     ) -> None:
         """Record the answer to a sent request.
 
@@ -206,6 +223,7 @@ class RateLimitState:
             flight as unaccounted (the cautious reading).
         :param sent_at: when the request was sent, in UNIX seconds; lets a 429 reveal a clock that
             runs ahead of Intercom's.
+        :param now: when the answer came, in UNIX seconds: a reset must lie within a window of it.
         """
         if seq is None:
             seq = self.sends - self.in_flight + 1
@@ -215,31 +233,25 @@ class RateLimitState:
             self.rate_limited += 1
         if headers is None:
             return
-        remaining = header_number(headers, "X-RateLimit-Remaining")
-        reset_at = header_number(headers, "X-RateLimit-Reset")
-        limit = header_number(headers, "X-RateLimit-Limit")
-        if limit is not None:
-            self.limit = int(limit)
+        reading = read_rate_limit_headers(headers, now=now, window=self.window)
+        self._warnings.report(reading.rejected)
+        remaining, reset_at = reading.remaining, reading.reset_at
+        if reading.limit is not None:
+            self.limit = reading.limit
         if reset_at is not None and status == 429:
             # A 429 can come while the app's headers still show budget (the workspace's shared
             # budget ran out): nothing more goes out until its window ends.
-            remaining = 0.0
+            remaining = 0
             if sent_at is not None and sent_at >= reset_at:
                 # Intercom counted, in a window that this clock saw end before the request was even
                 # sent, a request it received after that: this clock runs ahead of Intercom's by at
                 # least that much. (The send time, not the answer's: latency is no skew.)
-                skew = max(self.skew, sent_at - reset_at + PROBE_POLL)
+                skew = min(max(self.skew, sent_at - reset_at + PROBE_POLL), RESET_SLACK)
                 if self.last_send_at is not None:
                     self.last_send_at -= skew - self.skew  # it too is kept on Intercom's clock
                 self.skew = skew
         if remaining is None or reset_at is None:
             return
-        if status != 429:
-            last = self._window_reset_at
-            if last is not None and reset_at > last:
-                self.window = min(self.window, reset_at - last)
-            if last is None or reset_at > last:
-                self._window_reset_at = reset_at
         heard = self._heard_reset_at
         newer = heard is None or reset_at > heard
         if newer:
@@ -247,7 +259,7 @@ class RateLimitState:
         if self.reset_at is None or reset_at > self.reset_at or newer:
             # A window later than any heard before replaces the budget, even when it ends before
             # a projected one (next_window's guess): what Intercom says wins over the guess.
-            self.reset_at, self.remaining, self._anchor = reset_at, int(remaining), seq
+            self.reset_at, self.remaining, self._anchor = reset_at, remaining, seq
         elif (
             status == 429
             and self.reset_at is not None
@@ -261,7 +273,7 @@ class RateLimitState:
             # Within a window Intercom's count only grows, so the lowest figure is the freshest,
             # whichever request it answers: requests sent a moment apart over separate connections
             # may arrive in either order, so the answer to the latest send can be the older figure.
-            self.remaining, self._anchor = int(remaining), max(self._anchor, seq)
+            self.remaining, self._anchor = remaining, max(self._anchor, seq)
         # An answer from an earlier window says nothing about this one.
 
     def window_left(self, now: float) -> int | None:
@@ -280,6 +292,8 @@ class AdaptiveRateLimiter:
     :param max_requests_per_minute: an optional ceiling below Intercom's, to leave budget for
         the app's other integrations.
     :param clock: UNIX time source (tests pass a fake one).
+    :param window: the rate-limit window's length in seconds (see :class:`RateLimitState`).
+    :param logger: where unusable rate-limit headers are reported, once per kind.
     """
 
     def __init__(
@@ -287,10 +301,12 @@ class AdaptiveRateLimiter:
         *,
         max_requests_per_minute: float | None = None,
         clock: Callable[[], float] = time.time,
+        window: float = RATE_LIMIT_WINDOW_SECONDS,
+        logger: WarningLogger | None = None,
     ) -> None:
         self._clock = clock
         self._cond = threading.Condition()
-        self.state = RateLimitState(max_requests_per_minute=max_requests_per_minute)
+        self.state = RateLimitState(max_requests_per_minute=max_requests_per_minute, window=window, logger=logger)
 
     @property
     def sent(self) -> int:
@@ -334,5 +350,5 @@ class AdaptiveRateLimiter:
         :param sent_at: when the request was sent, in UNIX seconds.
         """
         with self._cond:
-            self.state.on_answer(headers, status, seq, sent_at)
+            self.state.on_answer(headers, status, seq, sent_at, now=self._clock())
             self._cond.notify_all()

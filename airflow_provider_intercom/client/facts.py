@@ -85,7 +85,9 @@ LISTS: Mapping[Listable, str] = {"tags": "data", "admins": "admins", "teams": "t
 
 # -- Rate limits ---------------------------------------------------------------------------------
 
-#: Private apps: 10,000 calls per minute per app, enforced in 10-second windows.
+#: Private apps: 10,000 calls per minute per app, enforced in 10-second windows. The client takes
+#: the window from here, never from the answers (a proxy's headers could make it look shorter);
+#: only tests against a server with shorter windows set another.
 RATE_LIMIT_WINDOW_SECONDS = 10
 APP_RATE_LIMIT_PER_WINDOW = 1667
 #: 25,000 calls per minute per workspace, shared by all of its apps.

@@ -85,7 +85,7 @@ def test_allowed_rate_is_the_lower_of_the_limit_and_the_users_ceiling() -> None:
 
 
 def test_allowed_rate_follows_a_shorter_window() -> None:
-    # A window learned from the answers (a test server's 1 s windows): 20 per window is 20 per second.
+    # A window set for a test server's 1 s windows: 20 per window is 20 per second.
     assert allowed_rate(20, None, window=1.0) == pytest.approx(20.0)
     assert allowed_rate(20, None) == pytest.approx(20 / RATE_LIMIT_WINDOW_SECONDS)
 

@@ -1,6 +1,7 @@
 """The async bulk engine over real HTTP against the emulator: pacing, concurrency, faults, stops.
 
-Windows are small (``window=1``) so that a few dozen ids cross several of them in a second or two.
+Windows are small (``window=1``) so that a few dozen ids cross several of them in a second or two;
+the engine is told the emulator's window, as it is never inferred from the answers.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def _run(
     client: IntercomClient | None = None,
     **options: Any,
 ) -> tuple[dict[str, Any], BulkRun]:
+    options.setdefault("rate_limit_window", emulator.rate_limit[1])
     run = BulkRun(client or make_client(emulator, retry_policy=FAST_RETRIES), BulkOptions(**options), log=LOG)
     return run.run(ids, update_request(body)), run
 
@@ -114,9 +116,8 @@ def test_two_runs_sharing_one_app_limit_finish_without_failures(intercom_emulato
 def _peak(latency: float, max_concurrency: int | None, count: int = 60) -> int:
     """Run ids at a generous limit; return the most requests the emulator held at once."""
     with IntercomEmulator(conversations=count, rate_limit=200, window=1, latency=latency) as emulator:
-        run = BulkRun(
-            make_client(emulator, retry_policy=FAST_RETRIES), BulkOptions(max_concurrency=max_concurrency), log=LOG
-        )
+        options = BulkOptions(max_concurrency=max_concurrency, rate_limit_window=emulator.rate_limit[1])
+        run = BulkRun(make_client(emulator, retry_policy=FAST_RETRIES), options, log=LOG)
         summary = run.run(id_range(count), update_request(READ))
         assert summary["counts"]["updated"] == count
         return peak_in_flight(puts(emulator), latency)

@@ -147,8 +147,8 @@ def test_a_late_answer_from_the_same_window_never_raises_the_budget() -> None:
     state = RateLimitState()
     first = state.on_send(1000.0)
     second = state.on_send(1000.0)
-    state.on_answer(headers(0, 1010), 200, second)
-    state.on_answer(headers(5, 1010), 200, first)  # sent earlier, answered later: an older figure
+    state.on_answer(headers(0, 1010), 200, second, now=1000.0)
+    state.on_answer(headers(5, 1010), 200, first, now=1000.0)  # sent earlier, answered later: an older figure
     assert state.send_delay(1000.0) == 10.0
     assert state.window_left(1000.0) == 0
 
@@ -160,8 +160,8 @@ def test_requests_that_arrived_in_swapped_order_leave_the_lower_figure() -> None
     state = RateLimitState()
     first = state.on_send(1000.0)
     second = state.on_send(1000.001)
-    state.on_answer(headers(2, 1001), 200, second)
-    state.on_answer(headers(1, 1001), 200, first)
+    state.on_answer(headers(2, 1001), 200, second, now=1000.002)
+    state.on_answer(headers(1, 1001), 200, first, now=1000.002)
     assert state.window_left(1000.5) == 1
     state.on_send(1000.5)
     assert state.send_delay(1000.5) == pytest.approx(0.5)  # spent: wait for the window to end
@@ -171,8 +171,8 @@ def test_an_answer_from_an_earlier_window_says_nothing_about_this_one() -> None:
     state = RateLimitState()
     first = state.on_send(1010.0)
     second = state.on_send(1010.0)
-    state.on_answer(headers(90, 1020), 200, second)
-    state.on_answer(headers(0, 1010), 200, first)  # from the window that has ended
+    state.on_answer(headers(90, 1020), 200, second, now=1010.0)
+    state.on_answer(headers(0, 1010), 200, first, now=1010.0)  # from the window that has ended
     assert state.window_left(1011.0) == 90
 
 
@@ -181,7 +181,7 @@ def test_requests_sent_after_the_answered_one_are_charged_to_the_budget() -> Non
     first = state.on_send(1000.0)
     state.on_send(1000.0)
     state.on_send(1000.0)
-    state.on_answer(headers(10, 1010), 200, first)  # Intercom had not seen the two sent after it
+    state.on_answer(headers(10, 1010), 200, first, now=1000.0)  # Intercom had not seen the two sent after it
     assert state.window_left(1000.0) == 8
 
 
@@ -189,7 +189,7 @@ def test_a_429_stops_sending_until_its_window_ends_whatever_the_app_budget_says(
     # The workspace's shared budget can run out while the app's headers still show some left.
     state = RateLimitState()
     seq = state.on_send(1000.0)
-    state.on_answer(headers(50, 1010), 429, seq)
+    state.on_answer(headers(50, 1010), 429, seq, now=1000.0)
     assert state.send_delay(1000.0) == 10.0
     assert state.rate_limited == 1
 
@@ -198,7 +198,7 @@ def test_sending_resumes_at_the_full_limit_once_a_window_has_ended() -> None:
     # Windows are back to back: after one ends, the next starts with the whole limit.
     state = RateLimitState()
     seq = state.on_send(1000.0)
-    state.on_answer(headers(0, 1010, limit=100), 200, seq)
+    state.on_answer(headers(0, 1010, limit=100), 200, seq, now=1000.0)
     assert state.send_delay(1009.0) == 1.0
     assert state.send_delay(1010.5) == 0
     assert state.window_left(1010.5) == 100
@@ -209,10 +209,10 @@ def test_a_429_after_a_projected_window_change_holds_until_intercoms_window_ends
     # still in the one ending at 1010 and says so with a 429 to a request sent at 1010.1.
     state = RateLimitState()
     seq = state.on_send(1000.0)
-    state.on_answer(headers(0, 1010, limit=100), 200, seq)
+    state.on_answer(headers(0, 1010, limit=100), 200, seq, now=1000.0)
     assert state.send_delay(1010.1) == 0  # projected: the next window, with the full limit
     seq = state.on_send(1010.1)
-    state.on_answer(headers(40, 1010, limit=100), 429, seq, 1010.1)
+    state.on_answer(headers(40, 1010, limit=100), 429, seq, 1010.1, now=1010.15)
     assert state.skew == pytest.approx(0.1 + PROBE_POLL)  # the send time's lead, not the latency
     assert state.send_delay(1010.1) > 0  # on Intercom's clock the window has not ended yet
     assert state.send_delay(1010.5) == 0  # now it has: sending resumes...
@@ -222,9 +222,9 @@ def test_a_429_after_a_projected_window_change_holds_until_intercoms_window_ends
 def test_answers_without_rate_limit_headers_leave_the_budget_unknown() -> None:
     state = RateLimitState()
     state.on_send(1000.0)
-    state.on_answer({"X-RateLimit-Remaining": "nan", "X-RateLimit-Reset": "1010"}, 200)
+    state.on_answer({"X-RateLimit-Remaining": "nan", "X-RateLimit-Reset": "1010"}, 200, now=1000.0)
     state.on_send(1000.0)
-    state.on_answer(None, None)  # no response at all
+    state.on_answer(None, None, now=1000.0)  # no response at all
     assert state.window_left(1000.0) is None
     assert state.send_delay(1000.0) == 0
 
@@ -296,7 +296,7 @@ def test_a_stop_ends_a_wait_for_the_next_window() -> None:
     clock = Clock()
     limiter = AdaptiveRateLimiter(clock=clock)
     limiter.acquire()
-    limiter.release(headers(0, 1100), 200)  # nothing left for 100 s of fake time
+    limiter.release(headers(0, 1010), 200)  # nothing left for 10 s of fake time
     clock.read.clear()
     stop = threading.Event()
     errors: list[BaseException] = []

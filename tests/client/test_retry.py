@@ -14,6 +14,7 @@ from airflow_provider_intercom.client import (
     IntercomServerError,
     RetryPolicy,
 )
+from airflow_provider_intercom.client._ratelimit_headers import RESET_SLACK
 from airflow_provider_intercom.client._responses import RequestInfo, network_error, parse_response
 from airflow_provider_intercom.client._retry import retry_delay, retry_limits, should_retry
 
@@ -25,20 +26,33 @@ PUT = RequestInfo("PUT", "/conversations/3", "c", "https://api.intercom.io", "us
     attempt=st.integers(min_value=1, max_value=10_000),
     rand=st.floats(min_value=0, max_value=1, exclude_max=True),
     now=st.floats(min_value=0, max_value=4e9),
-    reset_offset=st.one_of(st.none(), st.floats(min_value=-1e6, max_value=1e6)),
+    rate_limited=st.booleans(),
+    reset_offset=st.one_of(st.none(), st.floats(min_value=-1e12, max_value=1e12)),
+    window=st.floats(min_value=0.5, max_value=60),
 )
-def test_retry_delay_is_non_negative_capped_and_honours_the_reset(
-    attempt: int, rand: float, now: float, reset_offset: float | None
+def test_retry_delay_is_non_negative_and_bounded_whatever_the_reset(
+    attempt: int, rand: float, now: float, rate_limited: bool, reset_offset: float | None, window: float
 ) -> None:
     reset_at = None if reset_offset is None else now + reset_offset
-    delay = retry_delay(attempt, policy=POLICY, rand=rand, now=now, reset_at=reset_at)
+    delay = retry_delay(
+        attempt, policy=POLICY, rand=rand, now=now, rate_limited=rate_limited, reset_at=reset_at, window=window
+    )
     assert delay >= 0
-    assert delay <= max(POLICY.backoff_cap, POLICY.rate_limit_cap + POLICY.rate_limit_jitter)
-    if reset_at is not None:
-        wait = reset_at - now
-        # Never earlier than the reset (when the reset is within the cap), never later than reset + jitter.
-        assert delay >= min(max(wait, 0), POLICY.rate_limit_cap) - 1e-6
-        assert delay <= max(wait, 0) + POLICY.rate_limit_jitter + 1e-6
+    if rate_limited:
+        # However far off the reset (milliseconds, 30 days, delta-seconds), one window and a slack at most.
+        assert delay <= window + RESET_SLACK
+    else:
+        assert delay <= POLICY.backoff_cap
+
+
+@given(
+    rand=st.floats(min_value=0, max_value=1, exclude_max=True),
+    now=st.floats(min_value=1e9, max_value=4e9),
+    reset_offset=st.floats(min_value=-10, max_value=10),
+)
+def test_a_usable_reset_is_waited_for_and_no_longer(rand: float, now: float, reset_offset: float) -> None:
+    delay = retry_delay(1, policy=POLICY, rand=rand, now=now, rate_limited=True, reset_at=now + reset_offset)
+    assert max(reset_offset, 0) - 1e-6 <= delay <= max(reset_offset, 0) + POLICY.rate_limit_jitter + 1e-6
 
 
 def test_backoff_grows_exponentially_until_the_cap() -> None:
@@ -50,12 +64,36 @@ def test_backoff_grows_exponentially_until_the_cap() -> None:
 
 
 def test_a_429_waits_for_the_reset_plus_jitter() -> None:
-    assert retry_delay(1, policy=POLICY, rand=0.0, now=100.0, reset_at=107.0) == 7.0
-    assert retry_delay(1, policy=POLICY, rand=0.5, now=100.0, reset_at=107.0) == 7.5
-    assert retry_delay(1, policy=POLICY, rand=0.0, now=100.0, reset_at=99.0) == 0.0  # already over
-    assert retry_delay(1, policy=POLICY, rand=0.0, now=100.0, reset_at=1e9) == POLICY.rate_limit_cap
+    assert retry_delay(1, policy=POLICY, rand=0.0, now=100.0, rate_limited=True, reset_at=107.0) == 7.0
+    assert retry_delay(1, policy=POLICY, rand=0.5, now=100.0, rate_limited=True, reset_at=107.0) == 7.5
+    assert retry_delay(1, policy=POLICY, rand=0.0, now=100.0, rate_limited=True, reset_at=99.0) == 0.0  # over
     # Out-of-range randomness is clamped rather than trusted.
-    assert retry_delay(1, policy=POLICY, rand=7.0, now=100.0, reset_at=107.0) == 8.0
+    assert retry_delay(1, policy=POLICY, rand=7.0, now=100.0, rate_limited=True, reset_at=107.0) == 8.0
+
+
+NOW = 1_700_000_000.0
+
+
+@pytest.mark.parametrize(
+    "reset_at",
+    [
+        pytest.param(None, id="absent"),
+        pytest.param(NOW * 1000, id="milliseconds"),
+        pytest.param(NOW + 30 * 86400, id="30 days ahead"),
+        pytest.param(NOW - 3600, id="an hour past"),
+        pytest.param(10.0, id="delta-seconds"),
+    ],
+)
+def test_a_429_without_a_usable_reset_backs_off_a_jittered_part_of_the_window(reset_at: float | None) -> None:
+    delays = [
+        retry_delay(attempt, policy=POLICY, rand=rand, now=NOW, rate_limited=True, reset_at=reset_at, window=10.0)
+        for attempt in (1, 2, 3, 9)
+        for rand in (0.0, 0.999)
+    ]
+    first_low, first_high = delays[:2]
+    assert 0 < first_low < first_high < 10.0, "jittered, and well within the window at first"
+    assert delays[2] > first_low, "growing with each 429"
+    assert max(delays) <= 10.0, "never beyond the window"
 
 
 def test_rate_limit_budgets_apply_to_429s_only() -> None:

@@ -24,6 +24,7 @@ from airflow_provider_intercom.client._http_client import RequestsTransport
 from airflow_provider_intercom.client._ratelimit import AdaptiveRateLimiter
 from airflow_provider_intercom.client._responses import JSON, RequestInfo, parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, retry_limits, should_retry
+from airflow_provider_intercom.client._token import Token, as_token
 from airflow_provider_intercom.client._validation import (
     validate_conversation_id,
     validate_per_page,
@@ -55,7 +56,8 @@ class RetryLogger(Protocol):
 class IntercomClient:
     """A client for Intercom's REST API; it imports nothing from Airflow.
 
-    :param token: the access token. Never logged, never in an error.
+    :param token: the access token (or a :class:`~._token.Token` holding it). Never logged, never
+        in an error; kept in a holder that ``repr()`` and ``vars()`` do not show.
     :param base_url: the API base URL; None means the region's host.
     :param region: ``us``, ``eu`` or ``au``.
     :param api_version: the ``Intercom-Version`` header, one of :data:`.facts.API_VERSIONS`.
@@ -75,7 +77,7 @@ class IntercomClient:
 
     def __init__(
         self,
-        token: str,
+        token: str | Token,
         *,
         base_url: str | None = None,
         region: str = DEFAULT_REGION,
@@ -92,8 +94,11 @@ class IntercomClient:
         rand: Callable[[], float] = random.random,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        secret = as_token(token)
+        # Frame locals are what error trackers capture: from here on only the holder is one.
+        del token
         where = f"connection {conn_id!r}" if conn_id else "IntercomClient"
-        if not token or not token.strip():
+        if not secret:
             raise IntercomConfigError(f"{where} has no access token.", conn_id=conn_id)
         if region not in API_BASE_URLS:
             raise IntercomConfigError(
@@ -113,12 +118,12 @@ class IntercomClient:
         self.retry_policy = retry_policy or RetryPolicy()
         self.rate_limiter = rate_limiter
         self.stop_event = stop_event
-        self._token = token
+        self._token = secret
         self._log: RetryLogger = logger or logging.getLogger(__name__)
         self._clock, self._wall_clock, self._rand = clock, wall_clock, rand
         self._sleep = sleep
         self._transport = RequestsTransport(
-            token=token, api_version=api_version, timeout=timeout, verify_ssl=verify_ssl
+            token=secret, api_version=api_version, timeout=timeout, verify_ssl=verify_ssl
         )
 
     def __repr__(self) -> str:

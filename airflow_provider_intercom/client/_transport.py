@@ -46,7 +46,8 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
 
     :param exc: the exception the transport raised.
     """
-    pending, seen = [exc], set()
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
     while pending and len(seen) < _MAX_CAUSES:
         current = pending.pop()
         if id(current) in seen:

@@ -31,6 +31,11 @@ def _sync_get_me(client: IntercomClient) -> Mapping[str, Any]:
         return client.get_me()
 
 
+def _sync_get_once(client: IntercomClient, *, idempotent: bool) -> Mapping[str, Any]:
+    with client:
+        return client.request("GET", "/me", idempotent=idempotent)
+
+
 def _async_get_me(client: IntercomClient, *, idempotent: bool = True) -> Mapping[str, Any]:
     """One ``GET /me`` over the bulk engine's transport, answered as the engine reads it."""
 
@@ -68,7 +73,7 @@ def test_no_proxy_is_honoured(
     corporate_network: Network, monkeypatch: pytest.MonkeyPatch, intercom_emulator: IntercomEmulator, transport: str
 ) -> None:
     monkeypatch.setenv("NO_PROXY", "intercom.test")
-    with pytest.raises(IntercomConnectionError, match="could not connect to https://intercom.test"):
+    with pytest.raises(IntercomConnectionError, match=r"could not connect to https://intercom\.test"):
         TRANSPORTS[transport](_client(corporate_network.url, intercom_emulator.token, retry_policy=RetryPolicy(0)))
     assert corporate_network.proxy.tunnels == []
 
@@ -80,11 +85,7 @@ def test_a_handshake_cut_on_the_way_is_retried_even_for_a_request_that_is_not_id
     corporate_network.front.cut = 1
     client = _client(corporate_network.url, intercom_emulator.token, retry_policy=RetryPolicy(max_retries=0))
     with pytest.raises(IntercomConnectionError) as info:
-        if transport == "requests":
-            with client:
-                client.request("GET", "/me", idempotent=False)
-        else:
-            _async_get_me(client, idempotent=False)
+        (_sync_get_once if transport == "requests" else _async_get_me)(client, idempotent=False)
 
     error = info.value
     # aiohttp reports a handshake cut as a reset connection: connecting failed, the same semantics.

@@ -10,8 +10,11 @@ against the bundle :func:`ca_bundle` picks, and both read proxies from ``HTTP(S)
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ssl
 
 #: The variables ``requests`` reads, in its order: the first one set names the bundle.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -54,6 +57,8 @@ def ssl_context(verify_ssl: bool) -> ssl.SSLContext | bool:
     """
     if not verify_ssl:
         return False
+    import ssl  # with aiohttp, on first use: importing the client stays cheap
+
     bundle = ca_bundle(os.environ, default_ca_bundle())
     if os.path.isdir(bundle):
         return ssl.create_default_context(capath=bundle)

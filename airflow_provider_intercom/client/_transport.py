@@ -7,7 +7,6 @@ request headers. They build their error after the ``except`` block, from what th
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Iterator
 
 from airflow_provider_intercom import __version__
@@ -63,6 +62,8 @@ def certificate_rejected(exc: BaseException) -> bool:
 
     :param exc: the exception the transport raised.
     """
+    import ssl  # loaded by the transport already; not at import time of the client
+
     return any(isinstance(e, ssl.SSLCertVerificationError) for e in causes(exc))
 
 

@@ -8,17 +8,16 @@ only the CONNECT proxy in ``HTTPS_PROXY`` can reach it, and only ``REQUESTS_CA_B
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 from airflow_provider_intercom.client import IntercomClient, IntercomConnectionError, RetryPolicy
-from airflow_provider_intercom.client._responses import RequestInfo, parse_response
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.fixtures import CONN_ID, Sleeps
 from tests.helpers.standins import Network
+from tests.helpers.transports import send_async
 
 
 def _client(url: str, token: str, sleeps: Sleeps | None = None, **options: Any) -> IntercomClient:
@@ -37,18 +36,7 @@ def _sync_get_once(client: IntercomClient, *, idempotent: bool) -> Mapping[str, 
 
 
 def _async_get_me(client: IntercomClient, *, idempotent: bool = True) -> Mapping[str, Any]:
-    """One ``GET /me`` over the bulk engine's transport, answered as the engine reads it."""
-
-    async def send() -> Mapping[str, Any]:
-        transport = client.async_transport(max_connections=2)
-        info: RequestInfo = client.request_info("GET", "/me", idempotent=idempotent)
-        try:
-            status, headers, body = await transport.send(info)
-        finally:
-            await transport.close()
-        return parse_response(status, headers, body, info)
-
-    return asyncio.run(send())
+    return send_async(client, "GET", "/me", idempotent=idempotent)
 
 
 TRANSPORTS = {"requests": _sync_get_me, "aiohttp": _async_get_me}

@@ -4,32 +4,20 @@ re-send the token, and a PUT's body, to whatever origin the ``Location`` names.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from airflow_provider_intercom.client import IntercomClient, IntercomError, RetryPolicy
-from airflow_provider_intercom.client._responses import parse_response
 from tests.helpers.fixtures import CONN_ID, Sleeps
 from tests.helpers.loopback import redirect_to_another_origin
+from tests.helpers.transports import send_async
 
 
 def _put(client: IntercomClient, transport: str) -> None:
     if transport == "requests":
         with client:
             client.mark_conversation_read("7")
-        return
-
-    async def send() -> None:
-        sender = client.async_transport(max_connections=1)
-        info = client.request_info("PUT", "/conversations/7")
-        try:
-            status, headers, body = await sender.send(info, body=b'{"read":true}')
-        finally:
-            await sender.close()
-        parse_response(status, headers, body, info)
-
-    asyncio.run(send())
+    else:
+        send_async(client, "PUT", "/conversations/7", body=b'{"read":true}')
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])

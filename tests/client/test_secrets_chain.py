@@ -5,7 +5,6 @@ request info) an error tracker or an ``on_failure_callback`` could walk to.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import pickle
 import socket
@@ -16,13 +15,13 @@ import pytest
 import requests
 
 from airflow_provider_intercom.client import IntercomClient, IntercomError, RetryPolicy
-from airflow_provider_intercom.client._responses import parse_response
 from airflow_provider_intercom.client._token import Token
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.chain import find_secret
 from tests.helpers.fixtures import CONN_ID, Sleeps
 from tests.helpers.loopback import redirect_to_another_origin
 from tests.helpers.standins import Network
+from tests.helpers.transports import send_async
 
 TOKEN = "fake-chain-token-Hq4VnR8sTe2"
 
@@ -39,16 +38,7 @@ def _sync(client: IntercomClient) -> None:
 
 
 def _async(client: IntercomClient) -> None:
-    async def send() -> None:
-        transport = client.async_transport(max_connections=1)
-        info = client.request_info("PUT", "/conversations/3")
-        try:
-            status, headers, body = await transport.send(info, body=b'{"read":true}')
-        finally:
-            await transport.close()
-        parse_response(status, headers, body, info)
-
-    asyncio.run(send())
+    send_async(client, "PUT", "/conversations/3", body=b'{"read":true}')
 
 
 TRANSPORTS: dict[str, Callable[[IntercomClient], None]] = {"requests": _sync, "aiohttp": _async}

@@ -40,7 +40,7 @@ os.environ.update(
 for _name in [n for n in os.environ if n.startswith("AIRFLOW_CONN_")]:
     del os.environ[_name]
 
-pytest_plugins = ["tests.helpers.fixtures"]
+pytest_plugins = ["tests.helpers.fixtures", "tests.helpers.standins"]
 
 
 @pytest.fixture(scope="session")

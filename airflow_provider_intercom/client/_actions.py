@@ -65,7 +65,9 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
     try:
         return json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
     except (TypeError, ValueError) as exc:
-        raise IntercomValidationError(f"The request body cannot be sent as JSON: {exc}.") from None
+        detail = str(exc)
+    # Raised outside the except: the error carries no chain back to the body's objects.
+    raise IntercomValidationError(f"The request body cannot be sent as JSON: {detail}.")
 
 
 @dataclass(frozen=True)

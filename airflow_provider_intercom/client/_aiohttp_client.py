@@ -2,8 +2,10 @@
 
 It mirrors the sync :class:`~airflow_provider_intercom.client._http_client.RequestsTransport`: it
 returns ``(status, headers, body)`` and leaves retrying to the engine and wording errors to
-:mod:`airflow_provider_intercom.client._responses`. ``aiohttp``'s exceptions are never chained
-into ours: ``repr()`` of some of them carries the request headers, bearer token included.
+:mod:`airflow_provider_intercom.client._responses`; it reaches Intercom the same way (proxies from
+the environment, the same CA bundle, no redirects: :mod:`._network`). ``aiohttp``'s exceptions
+are never chained into ours: ``repr()`` of some of them carries the request headers, bearer token
+included.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from airflow_provider_intercom.client._error import IntercomValidationError
-from airflow_provider_intercom.client._http_client import auth_headers, root_cause
+from airflow_provider_intercom.client._network import ssl_context
 from airflow_provider_intercom.client._responses import NetworkFailure, RequestInfo, network_error
+from airflow_provider_intercom.client._token import Token
+from airflow_provider_intercom.client._transport import base_headers, root_cause
 
-if TYPE_CHECKING:
-    pass
+_JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpTransport:
@@ -31,20 +33,25 @@ class AiohttpTransport:
     :param max_connections: connections kept open at most (the engine's concurrency cap).
     """
 
-    def __init__(self, *, token: str, api_version: str, timeout: float, verify_ssl: bool, max_connections: int) -> None:
+    def __init__(
+        self, *, token: Token, api_version: str, timeout: float, verify_ssl: bool, max_connections: int
+    ) -> None:
         import aiohttp
 
         self._aiohttp = aiohttp
+        self._token = token
         self._timeout = timeout
-        connector = aiohttp.TCPConnector(limit=max_connections, ssl=verify_ssl)
+        connector = aiohttp.TCPConnector(limit=max_connections, ssl=ssl_context(verify_ssl))
         self._session = aiohttp.ClientSession(
             connector=connector,
-            headers=auth_headers(token, api_version, f"aiohttp/{aiohttp.__version__}"),
+            headers=base_headers(api_version, f"aiohttp/{aiohttp.__version__}"),
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
             # Bodies are encoded once here rather than by aiohttp per call; the cookie jar is of no use.
             json_serialize=jsonlib.dumps,
             cookie_jar=aiohttp.DummyCookieJar(),
             raise_for_status=False,
+            # HTTP(S)_PROXY and NO_PROXY, as requests reads them.
+            trust_env=True,
         )
         # aiohttp resends an idempotent request once, unseen, when a kept-alive connection breaks.
         # Retrying is the engine's job: by its policy, and counted against the rate limit.
@@ -72,27 +79,41 @@ class AiohttpTransport:
         :raises IntercomConnectionError: when no response came back.
         """
         aiohttp = self._aiohttp
-        headers = {"Content-Type": "application/json"} if body is not None else None
-        failure: NetworkFailure
+        failure: NetworkFailure | None = None
         try:
             async with self._session.request(
-                request.method, request.base_url + request.path, data=body, params=params, headers=headers
+                request.method,
+                request.base_url + request.path,
+                data=body,
+                params=params,
+                # The token goes on each request, not into the session's default headers.
+                headers={**self._token.authorization(), **_JSON} if body is not None else self._token.authorization(),
+                # Intercom never redirects; a redirect would re-send a PUT's body to another origin.
+                allow_redirects=False,
             ) as response:
                 return response.status, response.headers, await response.read()
+        except aiohttp.ClientConnectorCertificateError as exc:
+            failure, detail = "certificate", _detail(exc)
         except aiohttp.ClientSSLError as exc:
-            failure, detail = "tls", type(exc).__name__
+            # Raised while connecting: the handshake did not complete, nothing was sent.
+            failure, detail = "tls", _detail(exc)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             failure, detail = "connect", _detail(exc)
+        except aiohttp.ClientHttpProxyError as exc:
+            # The proxy would not open the tunnel: nothing reached Intercom.
+            failure, detail = "connect", f"the proxy answered {exc.status} to CONNECT"
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
             failure, detail = "timeout", "timed out"
         except (aiohttp.ClientError, OSError) as exc:
             failure, detail = "broken", _detail(exc)
         except (ValueError, TypeError) as exc:
-            raise IntercomValidationError(
-                f"Could not build the request {request.method} {request.path}: {type(exc).__name__}.",
-                conn_id=request.conn_id,
-            ) from None
-        raise network_error(failure, detail, request)
+            detail = type(exc).__name__
+        # Raised here, outside the except blocks, so that aiohttp's exception is not our __context__.
+        if failure is not None:
+            raise network_error(failure, detail, request)
+        raise IntercomValidationError(
+            f"Could not build the request {request.method} {request.path}: {detail}.", conn_id=request.conn_id
+        )
 
 
 def _detail(exc: BaseException) -> str:

@@ -26,6 +26,7 @@ from airflow_provider_intercom.client._ratelimit import AdaptiveRateLimiter
 from airflow_provider_intercom.client._responses import JSON, RequestInfo, parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, retry_limits, should_retry
 from airflow_provider_intercom.client._search import search_pages
+from airflow_provider_intercom.client._token import Token, as_token
 from airflow_provider_intercom.client._validation import (
     validate_conversation_id,
     validate_per_page,
@@ -57,7 +58,8 @@ class RetryLogger(Protocol):
 class IntercomClient:
     """A client for Intercom's REST API; it imports nothing from Airflow.
 
-    :param token: the access token. Never logged, never in an error.
+    :param token: the access token (or a :class:`~._token.Token` holding it). Never logged, never
+        in an error; kept in a holder that ``repr()`` and ``vars()`` do not show.
     :param base_url: the API base URL; None means the region's host.
     :param region: ``us``, ``eu`` or ``au``.
     :param api_version: the ``Intercom-Version`` header, one of :data:`.facts.API_VERSIONS`.
@@ -77,7 +79,7 @@ class IntercomClient:
 
     def __init__(
         self,
-        token: str,
+        token: str | Token,
         *,
         base_url: str | None = None,
         region: str = DEFAULT_REGION,
@@ -94,8 +96,11 @@ class IntercomClient:
         rand: Callable[[], float] = random.random,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        secret = as_token(token)
+        # Frame locals are what error trackers capture: from here on only the holder is one.
+        del token
         where = f"connection {conn_id!r}" if conn_id else "IntercomClient"
-        if not token or not token.strip():
+        if not secret:
             raise IntercomConfigError(f"{where} has no access token.", conn_id=conn_id)
         if region not in API_BASE_URLS:
             raise IntercomConfigError(
@@ -115,12 +120,12 @@ class IntercomClient:
         self.retry_policy = retry_policy or RetryPolicy()
         self.rate_limiter = rate_limiter
         self.stop_event = stop_event
-        self._token = token
+        self._token = secret
         self._log: RetryLogger = logger or logging.getLogger(__name__)
         self._clock, self._wall_clock, self._rand = clock, wall_clock, rand
         self._sleep = sleep
         self._transport = RequestsTransport(
-            token=token, api_version=api_version, timeout=timeout, verify_ssl=verify_ssl
+            token=secret, api_version=api_version, timeout=timeout, verify_ssl=verify_ssl
         )
 
     def __repr__(self) -> str:
@@ -326,18 +331,9 @@ class IntercomClient:
             company_id=company_id,
             remove_company=remove_company,
         )
-        return self.put_conversation(cid, body, display_as=display_as)
-
-    def put_conversation(self, conversation_id: str, body: Mapping[str, Any], *, display_as: str | None = None) -> JSON:
-        """Send an already validated update body: ``PUT /conversations/{id}``.
-
-        :param conversation_id: a validated conversation id.
-        :param body: a body built by :func:`~._validation.validate_update`.
-        :param display_as: ``"plaintext"`` to get message bodies back as plain text.
-        """
         params = {"display_as": display_as} if display_as else None
         # Setting fields to given values is idempotent: a retried PUT leaves the same state.
-        return self.request("PUT", f"/conversations/{conversation_id}", json=body, params=params, idempotent=True)
+        return self.request("PUT", f"/conversations/{cid}", json=body, params=params, idempotent=True)
 
     def mark_conversation_read(self, conversation_id: str | int) -> JSON:
         """Mark a conversation as read and return it: ``PUT /conversations/{id}`` ``{"read": true}``.

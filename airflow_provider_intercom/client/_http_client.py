@@ -2,7 +2,8 @@
 
 Like stripe-python's ``_http_client.py``, this module only moves bytes: it sends a request and
 returns ``(status, headers, body)``, or raises the client's error for an exchange that got no
-response. Retrying is the client's job and wording errors is :mod:`._responses`'s.
+response. Retrying is the client's job and wording errors is :mod:`._responses`'s. Proxies,
+the CA bundle and redirects behave as in the async transport (:mod:`._network`).
 ``requests`` is imported on first use, so that importing the client stays cheap.
 """
 
@@ -11,40 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_intercom import __version__
 from airflow_provider_intercom.client._error import IntercomValidationError
+from airflow_provider_intercom.client._network import requests_verify
 from airflow_provider_intercom.client._responses import NetworkFailure, RequestInfo, network_error
+from airflow_provider_intercom.client._token import BearerAuth, Token
+from airflow_provider_intercom.client._transport import (
+    base_headers,
+    causes,
+    certificate_rejected,
+    during_handshake,
+    root_cause,
+)
 
 if TYPE_CHECKING:
     import requests
-
-
-def root_cause(exc: BaseException) -> str:
-    """The innermost cause of a transport exception, named and quoted briefly.
-
-    :param exc: the exception the transport raised.
-    """
-    # requests nests urllib3's reason several levels deep; the innermost one says the most.
-    seen: set[int] = set()
-    while exc.__context__ is not None and id(exc.__context__) not in seen:
-        seen.add(id(exc))
-        exc = exc.__context__
-    return f"{type(exc).__name__}: {exc}"[:200]
-
-
-def auth_headers(token: str, api_version: str, user_agent: str) -> dict[str, str]:
-    """The headers every request carries.
-
-    :param token: the access token.
-    :param api_version: the ``Intercom-Version`` header.
-    :param user_agent: the HTTP library's name and version.
-    """
-    return {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/json",
-        "Intercom-Version": api_version,
-        "User-Agent": f"airflow-provider-intercom/{__version__} {user_agent}",
-    }
 
 
 class RequestsTransport:
@@ -56,12 +37,13 @@ class RequestsTransport:
     :param verify_ssl: verify TLS certificates.
     """
 
-    def __init__(self, *, token: str, api_version: str, timeout: float, verify_ssl: bool) -> None:
+    def __init__(self, *, token: Token, api_version: str, timeout: float, verify_ssl: bool) -> None:
         self._token = token
         self._api_version = api_version
         self._timeout = timeout
         self._verify_ssl = verify_ssl
         self._session: requests.Session | None = None
+        self._verify: str | bool = False
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_version={self._api_version!r})"
@@ -74,14 +56,15 @@ class RequestsTransport:
             from requests.adapters import HTTPAdapter
 
             session = requests.Session()
-            session.headers.update(
-                auth_headers(self._token, self._api_version, f"python-requests/{requests.__version__}")
-            )
-            session.verify = self._verify_ssl
+            session.headers.update(base_headers(self._api_version, f"python-requests/{requests.__version__}"))
+            # The token is added to each request, not kept in the session's headers; an auth set
+            # here also keeps requests from reading ~/.netrc.
+            session.auth = BearerAuth(self._token)
             # Retries are the client's job: urllib3's own would hide 429s and double-count attempts.
             adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
+            self._verify = requests_verify(self._verify_ssl)
             self._session = session
         return self._session
 
@@ -108,46 +91,56 @@ class RequestsTransport:
         """
         import requests
 
+        session = self.session
+        failure: NetworkFailure | None = None
         try:
-            # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify=False.
-            response = self.session.request(
+            response = session.request(
                 request.method,
                 request.base_url + request.path,
                 json=json,
                 params=params,
                 timeout=self._timeout,
-                verify=self._verify_ssl,
+                verify=self._verify,
+                # Intercom never redirects; a redirect would re-send a PUT's body to another origin.
+                allow_redirects=False,
             )
             return response.status_code, response.headers, response.content
         except (
             requests.ConnectionError,
             requests.Timeout,
-            # Raised after the request went out: a body altered in transit, or a proxy that
-            # redirects in circles (Intercom never redirects). The PUT may have been applied.
+            # Raised after the request went out: a body altered in transit. The PUT may have been applied.
             requests.exceptions.ChunkedEncodingError,
             requests.exceptions.ContentDecodingError,
-            requests.exceptions.TooManyRedirects,
         ) as exc:
-            raise network_error(_classify(exc), root_cause(exc), request) from exc
+            failure, detail = _classify(exc), root_cause(exc)
         except (requests.RequestException, ValueError, TypeError) as exc:
             # What is left is raised before anything is sent (a header or body requests cannot
             # encode). Its text can quote the headers, token included, so only the class name is kept.
-            raise IntercomValidationError(
-                f"Could not build the request {request.method} {request.path}: {type(exc).__name__}. Check the "
-                "values passed to the client (JSON-serializable, finite numbers) and the connection's fields.",
-                conn_id=request.conn_id,
-            ) from None
+            detail = type(exc).__name__
+        # Raised here, outside the except blocks: raised inside one, our error would keep requests'
+        # exception as __context__ (even "from None" keeps it), and its request holds the token.
+        if failure is not None:
+            raise network_error(failure, detail, request)
+        raise IntercomValidationError(
+            f"Could not build the request {request.method} {request.path}: {detail}. Check the "
+            "values passed to the client (JSON-serializable, finite numbers) and the connection's fields.",
+            conn_id=request.conn_id,
+        )
 
 
 def _classify(exc: Exception) -> NetworkFailure:
     import requests
     from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "tls"
-    if isinstance(exc, requests.ConnectTimeout) or isinstance(reason, (NewConnectionError, ConnectTimeoutError)):
+    if certificate_rejected(exc):
+        return "certificate"
+    # A proxy that could not be reached, or would not open the tunnel: nothing reached Intercom.
+    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.ProxyError)) or any(
+        isinstance(e, (NewConnectionError, ConnectTimeoutError)) for e in causes(exc)
+    ):
         return "connect"
+    if during_handshake(exc):
+        return "tls"
     if isinstance(exc, requests.Timeout):
         return "timeout"
     return "broken"

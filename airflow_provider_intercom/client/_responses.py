@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from airflow_provider_intercom.client._error import (
     IntercomAuthError,
@@ -36,7 +37,7 @@ _ALTERED_HINT = (
 )
 _CONVERSATION_PATH = re.compile(r"^/conversations/(\d+)$")
 #: How a transport classifies an exchange that got no response.
-NetworkFailure = Literal["connect", "timeout", "tls", "broken"]
+NetworkFailure = Literal["connect", "timeout", "certificate", "tls", "broken"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ def http_error(
     :param body: the parsed body, or None.
     :param request: the request it answers.
     """
+    redirect = redirect_error(status, headers, request)
+    if redirect is not None:
+        return redirect
     listed = _error_list(body)
     if listed is None and status == 404:
         return _not_intercom(headers, content, request)
@@ -226,18 +230,23 @@ def _not_found_hint(code: str | None, request: RequestInfo) -> str:
 def network_error(failure: NetworkFailure, detail: str, request: RequestInfo) -> IntercomConnectionError:
     """The error for an exchange that got no HTTP response.
 
-    :param failure: what the transport saw: connecting failed, no answer in time, TLS failed, or
-        the connection broke after the request went out.
+    :param failure: what the transport saw: connecting failed, no answer in time, the server's
+        certificate failed verification, the TLS handshake failed otherwise, or the connection
+        broke after the request went out.
     :param detail: the root cause as the transport reported it (no headers, no token).
     :param request: the request that failed.
     """
     base_url = request.base_url
-    if failure == "tls":
-        message = f"TLS handshake with {base_url} failed ({detail})"
+    if failure == "certificate":
+        message = f"the TLS certificate of {base_url} failed verification ({detail})"
         hint = (
-            "Check the Host; if it is a test server with a self-signed certificate, set extra "
-            "verify_ssl=false there only."
+            "If a proxy or gateway re-signs TLS with a private CA, point REQUESTS_CA_BUNDLE at a PEM bundle "
+            "holding that CA (both the single and the bulk operators use it); set the connection's extra "
+            "verify_ssl=false only for a test server."
         )
+    elif failure == "tls":
+        message = f"the TLS handshake with {base_url} failed before the request was sent ({detail})"
+        hint = "Something on the way (a proxy, a firewall) cut it; this is usually transient and is retried."
     elif failure == "timeout":
         message = f"no response from {base_url} within {request.timeout:g}s"
         hint = "Raise the connection's extra 'timeout' if Intercom is slow for you."
@@ -247,7 +256,8 @@ def network_error(failure: NetworkFailure, detail: str, request: RequestInfo) ->
     else:
         message = f"the connection to {base_url} broke before a response arrived ({detail})"
         hint = "This is usually transient; the task's own retries will try again."
-    sent = failure != "connect"
+    # Connecting and the TLS handshake come before the request: it cannot have been applied.
+    sent = failure not in ("connect", "tls", "certificate")
     return IntercomConnectionError(
         message,
         method=request.method,
@@ -255,11 +265,49 @@ def network_error(failure: NetworkFailure, detail: str, request: RequestInfo) ->
         conn_id=request.conn_id,
         hint=hint,
         sent=sent,
-        # A failed certificate check fails again; a request that may have been applied is resent
-        # only when doing it twice is harmless.
-        retryable=failure != "tls" and (request.idempotent or not sent),
-        permanent=failure == "tls",
+        # A certificate that failed verification fails again; a request that may have been
+        # applied is resent only when doing it twice is harmless.
+        retryable=failure != "certificate" and (request.idempotent or not sent),
+        permanent=failure == "certificate",
     )
+
+
+def redirect_error(status: int, headers: Mapping[str, str], request: RequestInfo) -> IntercomError | None:
+    """The error for a 3xx answer, which the transports never follow; None for any other status.
+
+    Intercom's API never redirects: a redirect comes from a wrong Host or something on the way,
+    and following it would send the token, and a PUT's body, to another origin.
+
+    :param status: the HTTP status.
+    :param headers: the response headers.
+    :param request: the request it answers.
+    """
+    if not 300 <= status < 400:
+        return None
+    location = headers.get("Location")
+    where = f"to {_location(location, request)}" if location else "without a Location"
+    return IntercomError(
+        f"answered {status}, a redirect {where}; redirects are not followed",
+        status=status,
+        method=request.method,
+        path=request.path,
+        conn_id=request.conn_id,
+        request_id=headers.get("X-Request-Id"),
+        hint=f"Intercom's API does not redirect: set the Host of {request.connection} (now {request.base_url}) "
+        "to the API's own address (the region's https://api...intercom.io, or a proxy that forwards "
+        "without redirecting), then clear the task.",
+        permanent=True,
+    )
+
+
+def _location(location: str, request: RequestInfo) -> str:
+    # Named without its query, fragment or user info: a redirect target may carry credentials.
+    try:
+        parts = urlsplit(urljoin(request.base_url + request.path, location.strip()))
+    except ValueError:
+        return "an unreadable Location"
+    netloc = parts.netloc.rpartition("@")[2]
+    return repr(urlunsplit((parts.scheme, netloc, parts.path, "", ""))[:200])
 
 
 def snippet(content: bytes) -> str:

@@ -1,8 +1,9 @@
 """The sync transport over real loopback HTTP: connections that fail, answers mangled on the way, TLS.
 
-A proxy between the worker and Intercom can mangle an answer (a body that claims gzip but is not)
-or send the client round in redirects. The request may have been applied by then: these are
-network failures, retried like a broken connection, never "the request could not be built".
+A proxy between the worker and Intercom can mangle an answer (a body that claims gzip but is not).
+The request may have been applied by then: this is a network failure, retried like a broken
+connection, never "the request could not be built". (Proxies, CA bundles and cut handshakes on
+both transports: test_network.py; redirects: test_redirects.py.)
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import ssl
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -21,46 +20,17 @@ import pytest
 
 from airflow_provider_intercom.client import IntercomClient, IntercomConnectionError, RetryPolicy
 from tests.helpers.fixtures import CONN_ID, Sleeps, make_client
-
-
-@contextmanager
-def _serving(handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[str]:
-    """Serve ``handler`` on a free loopback port (over TLS with ``tls``); yield its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _answer(handler: BaseHTTPRequestHandler, body: bytes, **headers: str) -> None:
-    """Answer 200 with ``body`` and a JSON content type, plus ``headers``."""
-    handler.send_response(200)
-    for name, value in {"Content-Type": "application/json", **headers, "Content-Length": str(len(body))}.items():
-        handler.send_header(name, value)
-    handler.end_headers()
-    handler.wfile.write(body)
+from tests.helpers.loopback import answer, serving
 
 
 class _Proxy(BaseHTTPRequestHandler):
-    """Answers ``/gzip`` with a body that is not gzip, and ``/loop`` with a redirect to itself."""
+    """Answers with a body that is not gzip, though it says it is."""
 
     hits = 0
 
     def do_GET(self) -> None:
         type(self).hits += 1
-        if self.path.startswith("/loop"):
-            self.send_response(302)
-            self.send_header("Location", "/loop/me")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        _answer(self, b"this is not gzip", **{"Content-Encoding": "gzip"})
+        answer(self, b"this is not gzip", **{"Content-Encoding": "gzip"})
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -69,15 +39,14 @@ class _Proxy(BaseHTTPRequestHandler):
 @pytest.fixture
 def proxy() -> Iterator[str]:
     _Proxy.hits = 0
-    with _serving(_Proxy) as url:
+    with serving(_Proxy) as url:
         yield url
 
 
-@pytest.mark.parametrize("prefix", ["/gzip", "/loop"])
-def test_an_answer_mangled_on_the_way_back_is_a_retried_network_failure(proxy: str, prefix: str) -> None:
+def test_an_answer_mangled_on_the_way_back_is_a_retried_network_failure(proxy: str) -> None:
     sleeps = Sleeps()
     client = IntercomClient(
-        "fake-token", base_url=proxy + prefix, conn_id=CONN_ID, retry_policy=RetryPolicy(max_retries=2), sleep=sleeps
+        "fake-token", base_url=proxy, conn_id=CONN_ID, retry_policy=RetryPolicy(max_retries=2), sleep=sleeps
     )
     with client, pytest.raises(IntercomConnectionError) as info:
         client.get_me()
@@ -148,12 +117,12 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            _answer(self, b'{"type": "admin", "id": "1"}')
+            answer(self, b'{"type": "admin", "id": "1"}')
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    with _serving(Handler, tls=context) as url:
+    with serving(Handler, tls=context) as url:
         yield url
 
 
@@ -163,8 +132,10 @@ def test_tls_certificates_are_verified_and_a_failure_says_what_to_do(tls_server:
         pytest.raises(IntercomConnectionError) as info,
     ):
         client.get_me()
-    assert f"TLS handshake with {tls_server} failed" in str(info.value)
-    assert "verify_ssl=false there only" in str(info.value)
+    assert f"the TLS certificate of {tls_server} failed verification" in str(info.value)
+    assert "self-signed certificate" in str(info.value)
+    assert "verify_ssl=false only for a test server" in str(info.value)
+    assert (info.value.permanent, info.value.sent) == (True, False)
     assert sleeps == []  # a certificate that failed once fails again: not retried
 
 

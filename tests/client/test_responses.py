@@ -247,7 +247,14 @@ NETWORK: list[tuple[str, bool, bool, bool, tuple[str, ...]]] = [
     ("timeout", False, True, False, ("no response",)),
     ("broken", True, True, True, ("broke before a response arrived (refused)", "usually transient")),
     ("broken", False, True, False, ("broke before",)),
-    ("tls", True, True, False, ("TLS handshake with https://api.eu.intercom.io failed (refused)", "verify_ssl=false")),
+    ("tls", False, False, True, ("TLS handshake with https://api.eu.intercom.io failed before the request was sent",)),
+    (
+        "certificate",
+        True,
+        False,
+        False,
+        ("TLS certificate of https://api.eu.intercom.io failed verification (refused)", "REQUESTS_CA_BUNDLE"),
+    ),
 ]
 
 
@@ -256,7 +263,7 @@ def test_network_errors(failure: Any, idempotent: bool, sent: bool, retryable: b
     err = network_error(failure, "refused", replace(PUT, idempotent=idempotent))
     assert type(err) is errors.IntercomConnectionError
     # Only a failed certificate check fails again whenever it is tried: Airflow need not retry it.
-    assert (err.sent, err.retryable, err.permanent, err.status) == (sent, retryable, failure == "tls", None)
+    assert (err.sent, err.retryable, err.permanent, err.status) == (sent, retryable, failure == "certificate", None)
     assert str(err).startswith("Intercom API request PUT /conversations/3 failed: ")
     for fragment in says:
         assert fragment in str(err), str(err)

@@ -165,7 +165,8 @@ WHAT_IS_RETRIED = {
         False,
     ),
     "timed out": (network_error("timeout", "read", PUT), True),
-    "TLS failed": (network_error("tls", "bad certificate", PUT), False),
+    "certificate rejected": (network_error("certificate", "self-signed", PUT), False),
+    "TLS handshake cut, non-idempotent": (network_error("tls", "EOF", replace(PUT, idempotent=False)), True),
 }
 
 

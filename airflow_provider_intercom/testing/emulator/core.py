@@ -10,7 +10,6 @@ from types import TracebackType
 from typing import Any
 
 from airflow_provider_intercom.client import facts
-from airflow_provider_intercom.testing.emulator.data import DEFAULT_ADMIN
 from airflow_provider_intercom.testing.emulator.faults import Fault, FaultBook, FaultKind
 from airflow_provider_intercom.testing.emulator.latency import LatencyModel
 from airflow_provider_intercom.testing.emulator.messages import RecordedRequest, RequestLog
@@ -19,6 +18,7 @@ from airflow_provider_intercom.testing.emulator.ratelimit import RateLimiter
 from airflow_provider_intercom.testing.emulator.routes import Router
 from airflow_provider_intercom.testing.emulator.server import DEFAULT_BACKLOG, EmulatorHTTPServer
 from airflow_provider_intercom.testing.emulator.store import ConversationStore
+from airflow_provider_intercom.testing.emulator.workspace import DEFAULT_ADMIN, Workspace
 
 __all__ = ["DEFAULT_TOKEN", "IntercomEmulator"]
 
@@ -101,6 +101,7 @@ class IntercomEmulator:
         self.backlog = backlog
         self._requested_port = port
         self._store = ConversationStore(conversations, seed)
+        self._workspace = Workspace(admin_id, admin_name, admin_email)
         self._limiter = RateLimiter(token, rate_limit, window, workspace_rate_limit)
         for app_token, app_limit in (apps or {}).items():
             self.add_app(app_token, app_limit)
@@ -109,7 +110,7 @@ class IntercomEmulator:
         self._log = RequestLog()
         self._pipeline = RequestPipeline(
             settings=self,
-            router=Router(self._store, self),
+            router=Router(self._store, self._workspace, self),
             limiter=self._limiter,
             faults=self._faults,
             latency=self._latency,

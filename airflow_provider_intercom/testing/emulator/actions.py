@@ -110,7 +110,9 @@ def _require(body: dict[str, Any], names: tuple[str, ...]) -> None:
 def _only(body: dict[str, Any], allowed: frozenset[str]) -> None:
     for key in body:
         if key not in allowed:
-            raise parameter_invalid(f"'{key}' is not a valid parameter for message_type {body.get('message_type')}", key)
+            raise parameter_invalid(
+                f"'{key}' is not a valid parameter for message_type {body.get('message_type')}", key
+            )
 
 
 def _id(body: dict[str, Any], name: str) -> str:

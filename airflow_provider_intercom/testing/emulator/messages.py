@@ -36,6 +36,7 @@ class RecordedRequest:
         version when it sent none (even when the value is invalid and was refused).
     :param status: the HTTP status answered; ``None`` while the request is in flight or when the
         connection was reset instead of answered.
+    :param fault: the kind of injected fault that hit it (e.g. ``"apply_then_reset"``), if any.
     """
 
     method: str
@@ -47,6 +48,7 @@ class RecordedRequest:
     received_monotonic: float = 0.0
     api_version: str | None = None
     status: int | None = None
+    fault: str | None = None
 
 
 class RequestLog:

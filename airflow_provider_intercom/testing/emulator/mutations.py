@@ -72,8 +72,7 @@ def admin_part(
     :param attachment_urls: URLs of attached images.
     """
     attachments = [
-        {"type": "upload", "name": posixpath.basename(urlsplit(url).path) or url, "url": url}
-        for url in attachment_urls
+        {"type": "upload", "name": posixpath.basename(urlsplit(url).path) or url, "url": url} for url in attachment_urls
     ]
     return {
         "type": "conversation_part",
@@ -164,7 +163,9 @@ def apply_manage(conversation: Conversation, action: Manage, part_id: str, now: 
     else:
         assert action.assignee_type is not None
         set_assignee(conversation, action.assignee_type, action.assignee_id)
-        assigned_to = _NOBODY if action.assignee_id is None else {"type": action.assignee_type, "id": action.assignee_id}
+        assigned_to = (
+            _NOBODY if action.assignee_id is None else {"type": action.assignee_type, "id": action.assignee_id}
+        )
         if conversation["state"] == "closed":
             set_state(conversation, "open")
             part_type = "assign_and_reopen"

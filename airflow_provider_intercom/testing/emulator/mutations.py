@@ -9,7 +9,7 @@ Intercom's 2.16 description and its examples of ``manageConversation`` and ``rep
 * ``snoozed``: ``state`` snoozed (``open`` stays true, as in the example) with ``snoozed_until``;
   a ``snoozed`` part.
 * ``assignment``: sets ``admin_assignee_id`` or ``team_assignee_id``; ``"0"`` clears it (to
-  ``null``). Assigning a closed conversation reopens it (Intercom-OpenAPI PR #645), and its part
+  ``0``: "If it's not assigned to an admin it will return 0", the schema says). Assigning a closed conversation reopens it (Intercom-OpenAPI PR #645), and its part
   is then ``assign_and_reopen``, as in the description's example; otherwise ``assignment``. The
   part's ``assigned_to`` names the assignee, or ``{"type": "nobody_admin", "id": null}`` when
   unassigning (an assumption: the description shows no unassignment).
@@ -141,7 +141,7 @@ def set_assignee(conversation: Conversation, assignee_type: str, assignee_id: st
     :param assignee_type: ``"admin"`` or ``"team"``.
     :param assignee_id: the assignee's id; ``None`` unassigns.
     """
-    conversation[f"{assignee_type}_assignee_id"] = None if assignee_id is None else int(assignee_id)
+    conversation[f"{assignee_type}_assignee_id"] = 0 if assignee_id is None else int(assignee_id)
 
 
 def apply_manage(conversation: Conversation, action: Manage, part_id: str, now: int) -> None:

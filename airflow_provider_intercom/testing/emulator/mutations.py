@@ -9,9 +9,10 @@ Intercom's 2.16 description and its examples of ``manageConversation`` and ``rep
 * ``snoozed``: ``state`` snoozed (``open`` stays true, as in the example) with ``snoozed_until``;
   a ``snoozed`` part.
 * ``assignment``: sets ``admin_assignee_id`` or ``team_assignee_id``; ``"0"`` clears it (to
-  ``0``: "If it's not assigned to an admin it will return 0", the schema says). Assigning a closed conversation reopens it (Intercom-OpenAPI PR #645), and its part
-  is then ``assign_and_reopen``, as in the description's example; otherwise ``assignment``. The
-  part's ``assigned_to`` names the assignee, or ``{"type": "nobody_admin", "id": null}`` when
+  ``0``: "If it's not assigned to an admin it will return 0", the schema says). Assigning a
+  closed conversation reopens it (Intercom-OpenAPI PR #645), and its part is then
+  ``assign_and_reopen``, as in the description's example; otherwise ``assignment``. The part's
+  ``assigned_to`` names the assignee, or ``{"type": "nobody_admin", "id": null}`` when
   unassigning (an assumption: the description shows no unassignment).
 * an admin ``comment`` or ``note`` wakes a snoozed conversation (2.16; the Preview's
   ``skip_unsnooze`` is not in 2.16); a closed one stays closed, as in the note example.

@@ -8,7 +8,8 @@ the body, as ``PUT`` does. :mod:`..actions` validates bodies, :mod:`..mutations`
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 from airflow_provider_intercom.testing.emulator.actions import parse_admin_only, parse_manage, parse_reply, parse_tag
 from airflow_provider_intercom.testing.emulator.messages import Response, json_response
@@ -19,6 +20,7 @@ from airflow_provider_intercom.testing.emulator.store import Conversation, PartI
 __all__ = ["manage", "reply", "tag", "untag"]
 
 _TAG_NOT_FOUND = "Conversation not found"
+A = TypeVar("A")
 
 
 def _existing(ctx: Context, conversation_id: str, message: str) -> None:
@@ -26,11 +28,26 @@ def _existing(ctx: Context, conversation_id: str, message: str) -> None:
         raise not_found(message)
 
 
-def _conversation_answer(ctx: Context, conversation_id: str, change: Any, message: str) -> Response:
+def _add_part(
+    ctx: Context,
+    request: Request,
+    parse: Callable[[float], A],
+    apply: Callable[[Conversation, A, str, int], None],
+) -> Response:
+    """Validate, apply under the store's lock, and answer the Conversation as it is then."""
+    allow(request, "POST")
+    conversation_id = request.match.group(1)
+    _existing(ctx, conversation_id, "Resource Not Found")
+    now = ctx.clock()
+    action = parse(now)
+
+    def change(conversation: Conversation, part_ids: PartIds) -> None:
+        apply(conversation, action, part_ids(), int(now))
+
     try:
         _, encoded = ctx.store.apply(conversation_id, change, encode=True)
     except KeyError:  # deleted since it was checked
-        raise not_found(message) from None
+        raise not_found("Resource Not Found") from None
     assert encoded is not None
     return Response(200, encoded)
 
@@ -42,16 +59,9 @@ def manage(ctx: Context, request: Request) -> Response:
     :param request: the request; group 1 of its match is the conversation id.
     :raises ApiError: for every error answer.
     """
-    allow(request, "POST")
-    conversation_id = request.match.group(1)
-    _existing(ctx, conversation_id, "Resource Not Found")
-    now = ctx.clock()
-    action = parse_manage(request.raw, request.body, ctx.workspace, now)
-
-    def change(conversation: Conversation, part_ids: PartIds) -> None:
-        apply_manage(conversation, action, part_ids(), int(now))
-
-    return _conversation_answer(ctx, conversation_id, change, "Resource Not Found")
+    return _add_part(
+        ctx, request, lambda now: parse_manage(request.raw, request.body, ctx.workspace, now), apply_manage
+    )
 
 
 def reply(ctx: Context, request: Request) -> Response:
@@ -61,16 +71,7 @@ def reply(ctx: Context, request: Request) -> Response:
     :param request: the request; group 1 of its match is the conversation id.
     :raises ApiError: for every error answer.
     """
-    allow(request, "POST")
-    conversation_id = request.match.group(1)
-    _existing(ctx, conversation_id, "Resource Not Found")
-    action = parse_reply(request.raw, request.body, ctx.workspace)
-    now = int(ctx.clock())
-
-    def change(conversation: Conversation, part_ids: PartIds) -> None:
-        apply_reply(conversation, action, part_ids(), now)
-
-    return _conversation_answer(ctx, conversation_id, change, "Resource Not Found")
+    return _add_part(ctx, request, lambda _now: parse_reply(request.raw, request.body, ctx.workspace), apply_reply)
 
 
 def tag(ctx: Context, request: Request) -> Response:

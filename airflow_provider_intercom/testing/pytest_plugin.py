@@ -7,6 +7,15 @@ for the ``intercom_emulator`` fixture::
         IntercomHook().mark_conversation_read("7")  # uses AIRFLOW_CONN_INTERCOM_DEFAULT
         assert intercom_emulator.get("7")["read"] is True
 
+Set data up and read it back with the emulator's state API (``docs/emulator.md``)::
+
+    def test_closes_stale(intercom_emulator):
+        intercom_emulator.set_conversation("7", state="open", tags=["vip"], updated_at=1_700_000_000)
+        ...  # run the code under test
+        assert intercom_emulator.get("7")["state"] == "closed"
+        assert intercom_emulator.count_parts("7", "close") == 1
+        open_ids = intercom_emulator.conversation_ids({"field": "state", "operator": "=", "value": "open"})
+
 The fixture starts an :class:`~airflow_provider_intercom.testing.emulator.IntercomEmulator`, sets
 ``AIRFLOW_CONN_INTERCOM_DEFAULT`` to :meth:`~.IntercomEmulator.airflow_conn_json` for the duration
 of the test, and stops the emulator afterwards.

@@ -5,22 +5,29 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from airflow_provider_intercom.client import facts
-from airflow_provider_intercom.testing.emulator.data import DEFAULT_ADMIN
-from airflow_provider_intercom.testing.emulator.faults import Fault, FaultBook, FaultKind
+from airflow_provider_intercom.testing.emulator.faults import (
+    DEFAULT_PLAN_PATH,
+    Fault,
+    FaultBook,
+    FaultKind,
+    FirstAttemptFaults,
+)
 from airflow_provider_intercom.testing.emulator.latency import LatencyModel
 from airflow_provider_intercom.testing.emulator.messages import RecordedRequest, RequestLog
 from airflow_provider_intercom.testing.emulator.pipeline import RequestPipeline
 from airflow_provider_intercom.testing.emulator.ratelimit import RateLimiter
 from airflow_provider_intercom.testing.emulator.routes import Router
 from airflow_provider_intercom.testing.emulator.server import DEFAULT_BACKLOG, EmulatorHTTPServer
+from airflow_provider_intercom.testing.emulator.state import ConversationState
 from airflow_provider_intercom.testing.emulator.store import ConversationStore
+from airflow_provider_intercom.testing.emulator.workspace import DEFAULT_ADMIN, Workspace
 
-__all__ = ["DEFAULT_TOKEN", "IntercomEmulator"]
+__all__ = ["DEFAULT_CONVERSATIONS", "DEFAULT_TOKEN", "IntercomEmulator"]
 
 DEFAULT_TOKEN = "emulator-token-not-a-secret"  # noqa: S105 - a fake token, only the emulator accepts it
 
@@ -31,8 +38,16 @@ def _check_version(version: str) -> str:
     return version
 
 
-class IntercomEmulator:
+#: How many conversations the emulator seeds when not told otherwise.
+DEFAULT_CONVERSATIONS = 50
+
+
+class IntercomEmulator(ConversationState):
     """Serve Intercom's REST API on loopback, backed by seeded in-memory conversations.
+
+    Tests set data up and read it back with the methods of :class:`~.state.ConversationState`
+    (``conversation_ids``, ``get``, ``parts``, ``count_parts``, ``set_conversation``,
+    ``add_parts``, ``admins``, ``teams``, ``tags``, ``add_tag``).
 
     :param conversations: how many conversations to create, with ids ``"1"`` .. ``str(conversations)``.
     :param seed: seed for the generated data; the same seed gives the same conversations.
@@ -65,7 +80,7 @@ class IntercomEmulator:
     def __init__(
         self,
         *,
-        conversations: int = 50,
+        conversations: int = DEFAULT_CONVERSATIONS,
         seed: int = 0,
         token: str = DEFAULT_TOKEN,
         port: int = 0,
@@ -101,6 +116,7 @@ class IntercomEmulator:
         self.backlog = backlog
         self._requested_port = port
         self._store = ConversationStore(conversations, seed)
+        self._workspace = Workspace(admin_id, admin_name, admin_email)
         self._limiter = RateLimiter(token, rate_limit, window, workspace_rate_limit)
         for app_token, app_limit in (apps or {}).items():
             self.add_app(app_token, app_limit)
@@ -109,7 +125,7 @@ class IntercomEmulator:
         self._log = RequestLog()
         self._pipeline = RequestPipeline(
             settings=self,
-            router=Router(self._store, self),
+            router=Router(self._store, self._workspace, self),
             limiter=self._limiter,
             faults=self._faults,
             latency=self._latency,
@@ -200,18 +216,6 @@ class IntercomEmulator:
         """Forget the recorded requests."""
         self._log.clear()
 
-    def conversation_ids(self) -> list[str]:
-        """Ids of all stored (not deleted) conversations, in ascending numeric order."""
-        return self._store.ids()
-
-    def get(self, conversation_id: str | int) -> dict[str, Any]:
-        """A deep copy of a stored conversation.
-
-        :param conversation_id: the conversation's id.
-        :raises KeyError: when there is no such conversation.
-        """
-        return self._store.get(str(conversation_id))
-
     def airflow_conn_json(self, **extra: Any) -> str:
         """The value for ``AIRFLOW_CONN_INTERCOM_DEFAULT`` that points Airflow at this emulator.
 
@@ -289,13 +293,20 @@ class IntercomEmulator:
         * ``"malformed_json"``: ``status`` (default 200), ``application/json``, truncated JSON.
         * ``"html"``: an HTML error page as a proxy would send, ``status`` default 502.
 
+        Applied, then failed (the endpoint applies the request, then its answer is lost):
+
+        * ``"apply_then_reset"``: the connection is reset (TCP RST) instead of the answer.
+        * ``"apply_then_status"``: an error list with ``status`` (default 502) instead of the answer.
+        * ``"apply_then_slow"``: the answer comes after ``delay`` seconds (default 1): set it above
+          the client's read timeout.
+
         :param kind: one of the kinds above.
         :param times: how many matching requests to affect; ``None`` for all of them.
         :param method: only requests with this HTTP method.
         :param path: only requests whose path matches this fnmatch pattern (exact when it has no
             wildcards) or compiled regular expression (``fullmatch``).
-        :param status: HTTP status for ``status``, ``malformed_json`` and ``html``.
-        :param delay: seconds to wait, for ``slow``.
+        :param status: HTTP status for ``status``, ``malformed_json``, ``html`` and ``apply_then_status``.
+        :param delay: seconds to wait, for ``slow`` and ``apply_then_slow``.
         :param code: error code for ``status`` and ``rate_limit``.
         :param message: error message for ``status`` and ``rate_limit``.
         :param field: error ``field`` for ``status``.
@@ -305,6 +316,34 @@ class IntercomEmulator:
         """
         return self._faults.add(Fault(kind, times, method, path, status, delay, code, message, field, reset_in))
 
+    def inject_first_attempts(
+        self,
+        fraction: float,
+        kinds: Sequence[FaultKind | Fault],
+        *,
+        seed: int = 0,
+        methods: Collection[str] = ("POST", "PUT", "DELETE"),
+        path: str | re.Pattern[str] | None = DEFAULT_PLAN_PATH,
+    ) -> FirstAttemptFaults:
+        """Fault a share of first attempts, each request target at most once, mixing kinds.
+
+        A target is a method and path, e.g. ``POST /conversations/7/reply``. Whether its first
+        attempt is faulted, and with which kind, follows from a hash of ``(seed, target)``: the
+        same targets fail on every run, whatever the order of arrival. Retries pass. Consulted
+        after the faults of :meth:`inject`.
+
+        :param fraction: the share of first attempts to fault, 0 to 1 (about that share of a
+            large run; exactly the targets for which ``plan.planned(method, path)`` is not ``None``).
+        :param kinds: the faults to mix evenly: kinds, or :class:`Fault` templates for their
+            ``status``/``delay`` (e.g. ``Fault("apply_then_slow", delay=35)``).
+        :param seed: seed of the choice.
+        :param methods: the methods covered, by default the writes.
+        :param path: the paths covered (fnmatch pattern or regex); by default every
+            per-conversation path (not search).
+        :return: the plan; its ``faulted`` maps each faulted target to its kind.
+        """
+        return self._faults.add_plan(FirstAttemptFaults(fraction, kinds, seed, methods, path))
+
     def clear_faults(self) -> None:
-        """Remove every injected fault."""
+        """Remove every injected fault and first-attempt plan."""
         self._faults.clear()

@@ -11,32 +11,16 @@ from __future__ import annotations
 import random
 from typing import Any
 
-__all__ = ["ANCHOR_TIME", "DEFAULT_ADMIN", "generate_conversations"]
+from airflow_provider_intercom.testing.emulator.workspace import CONVERSATION_TAGS, SEED_ADMINS, SEED_TEAMS
+
+__all__ = ["ANCHOR_TIME", "generate_conversations"]
 
 #: 2024-12-18T16:00:00Z, close to the timestamps in Intercom's own examples.
 ANCHOR_TIME = 1_734_537_600
 
-DEFAULT_ADMIN: dict[str, str] = {
-    "id": "991267459",
-    "name": "Ciaran Lee",
-    "email": "admin@emulator.example.com",
-}
-
-_ADMINS: list[tuple[int, str, str]] = [
-    (991267459, "Ciaran Lee", "admin@emulator.example.com"),
-    (991267653, "Aoife Byrne", "aoife@emulator.example.com"),
-    (991267715, "Tomasz Nowak", "tomasz@emulator.example.com"),
-    (991267801, "Priya Raman", "priya@emulator.example.com"),
-    (991267877, "Mateo Silva", "mateo@emulator.example.com"),
-]
-_TEAMS: list[int] = [5017691, 5017692, 5017693]
-_TAGS: list[tuple[str, str]] = [
-    ("81", "billing"),
-    ("82", "bug"),
-    ("83", "feature-request"),
-    ("84", "vip"),
-    ("85", "churn-risk"),
-]
+_ADMINS = SEED_ADMINS
+_TEAMS: list[int] = [team_id for team_id, _, _ in SEED_TEAMS]
+_TAGS: list[tuple[str, str]] = list(CONVERSATION_TAGS)
 _SOURCE_TYPES: list[str] = ["conversation", "email", "conversation", "email", "whatsapp", "sms"]
 _PRIORITIES: list[str] = ["none", "none", "none", "low", "medium", "high", "urgent"]
 _ISSUE_TYPES: list[str] = ["Billing", "Bug", "Question", "Onboarding", "Account"]

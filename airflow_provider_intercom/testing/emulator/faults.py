@@ -1,5 +1,16 @@
 """Scripted misbehaviour: what a fault is, which request it applies to, and what it answers.
 
+Two families. *Failed before applying*: ``status``, ``rate_limit``, ``workspace_rate_limit``,
+``reset``, ``malformed_json`` and ``html`` answer instead of the endpoint, which never runs (and
+``slow`` only delays it). *Applied, then failed*: ``apply_then_reset``, ``apply_then_status``
+and ``apply_then_slow`` let the endpoint apply the request, then lose its answer: the connection
+is reset, a 502 comes instead, or the answer comes only after ``delay`` seconds, past the
+client's timeout. These are the failures after which a client cannot know whether a message was
+posted.
+
+Faults are scripted one by one (:class:`Fault`, tried in the order added) or planned for a share
+of first attempts (:class:`FirstAttemptFaults`), which are consulted after the scripted ones.
+
 Paths are matched with :func:`fnmatch.fnmatchcase` (``"/conversations/*"``; a path without
 wildcards matches exactly; ``*`` also matches ``/``, so it covers ``/conversations/search`` too)
 or, for a compiled :class:`re.Pattern`, with ``fullmatch``. The query string is not part of the path.
@@ -8,20 +19,44 @@ or, for a compiled :class:`re.Pattern`, with ``fullmatch``. The query string is 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import math
 import re
 import threading
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Literal, get_args
 
 from airflow_provider_intercom.testing.emulator.messages import Response, error_response
 from airflow_provider_intercom.testing.emulator.ratelimit import exceeded_message, rate_headers
 
-__all__ = ["FAULT_KINDS", "Fault", "FaultBook", "FaultKind", "fault_response"]
+__all__ = [
+    "APPLIED_THEN_FAILED",
+    "DEFAULT_PLAN_PATH",
+    "FAULT_KINDS",
+    "Fault",
+    "FaultBook",
+    "FaultKind",
+    "FirstAttemptFaults",
+    "fault_response",
+]
 
-FaultKind = Literal["status", "rate_limit", "workspace_rate_limit", "reset", "slow", "malformed_json", "html"]
+FaultKind = Literal[
+    "status",
+    "rate_limit",
+    "workspace_rate_limit",
+    "reset",
+    "slow",
+    "malformed_json",
+    "html",
+    "apply_then_reset",
+    "apply_then_status",
+    "apply_then_slow",
+]
 FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
+#: The kinds that let the endpoint apply the request before the answer is lost.
+APPLIED_THEN_FAILED: frozenset[str] = frozenset({"apply_then_reset", "apply_then_status", "apply_then_slow"})
 
 # Intercom's 2.16 description documents no 5xx body for these endpoints. The 5xx codes come from
 # Intercom's reference page "Error codes" (server_error, service_unavailable, request_timeout for a
@@ -50,8 +85,9 @@ class Fault:
     :param times: how many matching requests it still applies to; ``None`` means forever.
     :param method: HTTP method to match (case-insensitive), ``None`` for any.
     :param path: fnmatch pattern or compiled regex for the path, ``None`` for any.
-    :param status: status code for ``status``/``html``/``malformed_json`` faults.
-    :param delay: seconds a ``slow`` fault waits before answering normally.
+    :param status: status code for ``status``/``html``/``malformed_json``/``apply_then_status`` faults.
+    :param delay: seconds a ``slow`` fault waits before answering normally, or an
+        ``apply_then_slow`` one after applying.
     :param code: error code override for ``status``/``rate_limit`` faults.
     :param message: error message override.
     :param field: error ``field`` to include.
@@ -79,11 +115,98 @@ class Fault:
         """
         if self.method is not None and self.method.upper() != method:
             return False
-        if self.path is None:
-            return True
-        if isinstance(self.path, re.Pattern):
-            return self.path.fullmatch(path) is not None
-        return fnmatch.fnmatchcase(path, self.path)
+        return _path_matches(self.path, path)
+
+
+def _path_matches(pattern: str | re.Pattern[str] | None, path: str) -> bool:
+    if pattern is None:
+        return True
+    if isinstance(pattern, re.Pattern):
+        return pattern.fullmatch(path) is not None
+    return fnmatch.fnmatchcase(path, pattern)
+
+
+def _check(fault: Fault) -> Fault:
+    if fault.kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault kind {fault.kind!r}; expected one of {sorted(FAULT_KINDS)}")
+    if fault.times is not None and fault.times < 1:
+        raise ValueError("times must be >= 1 or None")
+    return fault
+
+
+#: Per-conversation paths the actions use; search is left out (``[0-9]`` keeps ``/search`` out).
+DEFAULT_PLAN_PATH = re.compile(r"/conversations/[0-9]+(/.*)?")
+
+
+@dataclass
+class FirstAttemptFaults:
+    """Faults for a share of *first* attempts: each request target fails at most once.
+
+    A request's target is its method and path (``POST /conversations/7/parts``). The first request
+    to a target that the plan covers is faulted when a hash of ``(seed, target)`` falls below
+    ``fraction``, with one of ``kinds`` picked by the same hash; later requests to that target
+    (retries, read-backs with another method) pass. The choice depends on the target alone, not
+    on arrival order, so concurrent clients see the same faults run after run.
+
+    :param fraction: the share of first attempts to fault, 0 to 1.
+    :param kinds: the faults to mix, picked evenly: kinds, or :class:`Fault` templates carrying
+        ``status``/``delay``/... (their ``times``, ``method`` and ``path`` are ignored).
+    :param seed: the seed of the choice.
+    :param methods: the HTTP methods covered; by default the writes.
+    :param path: the paths covered (fnmatch pattern or compiled regex); by default every
+        per-conversation path (``/conversations/{id}`` and below, not search).
+    """
+
+    fraction: float
+    kinds: Sequence[FaultKind | Fault]
+    seed: int = 0
+    methods: Collection[str] = ("POST", "PUT", "DELETE")
+    path: str | re.Pattern[str] | None = DEFAULT_PLAN_PATH
+    #: Target (``"POST /conversations/7/parts"``) -> the kind it was faulted with, for every faulted first attempt.
+    faulted: dict[str, FaultKind] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.fraction <= 1:
+            raise ValueError("fraction must be between 0 and 1")
+        if not self.kinds:
+            raise ValueError("kinds must name at least one fault")
+        self._templates = [
+            _check(replace(kind, times=None) if isinstance(kind, Fault) else Fault(kind, None)) for kind in self.kinds
+        ]
+        self._methods = frozenset(method.upper() for method in self.methods)
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def planned(self, method: str, path: str) -> Fault | None:
+        """The fault the first attempt at a target gets (or got); ``None`` when it passes.
+
+        :param method: the HTTP method.
+        :param path: the path, without query string.
+        """
+        if method.upper() not in self._methods or not _path_matches(self.path, path):
+            return None
+        digest = hashlib.blake2b(f"{self.seed}\0{method.upper()} {path}".encode(), digest_size=16).digest()
+        if int.from_bytes(digest[:8], "big") / 2**64 >= self.fraction:
+            return None
+        return self._templates[int.from_bytes(digest[8:], "big") % len(self._templates)]
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The fault for a request: its target's planned fault on the first attempt, else ``None``.
+
+        :param method: the HTTP method.
+        :param path: the path, without query string.
+        """
+        fault = self.planned(method, path)
+        if fault is None:
+            return None
+        target = f"{method.upper()} {path}"
+        with self._lock:
+            if target in self._seen:
+                return None
+            self._seen.add(target)
+            self.faulted[target] = fault.kind
+            fault.hits += 1
+        return fault
 
 
 class FaultBook:
@@ -92,6 +215,17 @@ class FaultBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._plans: list[FirstAttemptFaults] = []
+
+    def add_plan(self, plan: FirstAttemptFaults) -> FirstAttemptFaults:
+        """Add a plan of first-attempt faults, consulted after every scripted fault.
+
+        :param plan: the plan.
+        :return: the same plan.
+        """
+        with self._lock:
+            self._plans.append(plan)
+        return plan
 
     def add(self, fault: Fault) -> Fault:
         """Add a fault after the others.
@@ -99,10 +233,7 @@ class FaultBook:
         :param fault: the fault; its ``kind`` and ``times`` are checked.
         :return: the same fault.
         """
-        if fault.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {fault.kind!r}; expected one of {sorted(FAULT_KINDS)}")
-        if fault.times is not None and fault.times < 1:
-            raise ValueError("times must be >= 1 or None")
+        _check(fault)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -123,12 +254,17 @@ class FaultBook:
                         if fault.times == 0:
                             del self._faults[index]
                     return fault
+            for plan in self._plans:
+                planned = plan.take(method, path)
+                if planned is not None:
+                    return planned
         return None
 
     def clear(self) -> None:
-        """Remove every fault."""
+        """Remove every fault and every plan."""
         with self._lock:
             self._faults.clear()
+            self._plans.clear()
 
 
 def fault_response(fault: Fault, limit: int, window: int, window_end: int, now: float) -> Response:
@@ -160,6 +296,6 @@ def fault_response(fault: Fault, limit: int, window: int, window_end: int, now: 
             fault.message or exceeded_message(limit, window),
             headers=rate_headers(limit, 0, reset),
         )
-    status = fault.status or 500
+    status = fault.status or (502 if kind == "apply_then_status" else 500)
     code = fault.code or _DEFAULT_CODES.get(status, "server_error" if status >= 500 else "client_error")
     return error_response(status, code, fault.message or HTTPStatus(status).phrase, fault.field)

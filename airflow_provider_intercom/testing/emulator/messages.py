@@ -7,7 +7,16 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["ApiError", "RecordedRequest", "RequestLog", "Response", "error_response", "json_response"]
+__all__ = [
+    "ApiError",
+    "RecordedRequest",
+    "RequestLog",
+    "Response",
+    "error_response",
+    "json_object",
+    "json_response",
+    "parameter_invalid",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class RecordedRequest:
         version when it sent none (even when the value is invalid and was refused).
     :param status: the HTTP status answered; ``None`` while the request is in flight or when the
         connection was reset instead of answered.
+    :param fault: the kind of injected fault that hit it (e.g. ``"apply_then_reset"``), if any.
     """
 
     method: str
@@ -38,6 +48,7 @@ class RecordedRequest:
     received_monotonic: float = 0.0
     api_version: str | None = None
     status: int | None = None
+    fault: str | None = None
 
 
 class RequestLog:
@@ -166,3 +177,26 @@ def json_response(status: int, payload: Any) -> Response:
     :param payload: anything :func:`json.dumps` takes.
     """
     return Response(status, json.dumps(payload).encode())
+
+
+def parameter_invalid(message: str, field: str | None) -> ApiError:
+    """400 ``parameter_invalid``, the description's code for an invalid request parameter.
+
+    :param message: what is wrong.
+    :param field: where, if anywhere in particular.
+    """
+    return ApiError(400, "parameter_invalid", message, field)
+
+
+def json_object(raw: bytes, body: Any) -> dict[str, Any]:
+    """A request body that must be a JSON object.
+
+    :param raw: the raw body.
+    :param body: the body parsed as JSON, the text when it is not JSON, ``None`` when empty.
+    :raises ApiError: 400 ``parameter_invalid`` when it is not JSON, or not an object.
+    """
+    if raw and isinstance(body, str):
+        raise parameter_invalid("request body is not valid JSON", "body")
+    if not isinstance(body, dict):
+        raise parameter_invalid("request body must be a JSON object", "body")
+    return body

@@ -4,7 +4,9 @@ On **arrival** the request is logged (with its arrival time), the first matching
 is taken, and everything that depends on the clock is decided: authentication (401), the rate
 windows (a 429, or the call counted), the ``Intercom-Version`` check (400) and the plan (403).
 Then the **latency** is waited (plus a ``slow`` fault's delay), and only then is the answer made:
-the fault's, the decided error, or the endpoint's. Faults model the network and Intercom's edge:
+the fault's, the decided error, or the endpoint's. An *applied, then failed* fault
+(``apply_then_*``) lets the endpoint answer, then loses that answer: it resets the connection,
+answers 502 instead, or waits its ``delay`` before sending it. Faults model the network and Intercom's edge:
 they need no token and do not count towards the rate limit, except ``slow`` (answered normally)
 and ``workspace_rate_limit`` (authenticated, but refused as if the workspace's window were spent).
 """
@@ -20,7 +22,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_intercom.client import facts
-from airflow_provider_intercom.testing.emulator.faults import Fault, FaultBook, fault_response
+from airflow_provider_intercom.testing.emulator.faults import APPLIED_THEN_FAILED, Fault, FaultBook, fault_response
 from airflow_provider_intercom.testing.emulator.latency import LatencyModel
 from airflow_provider_intercom.testing.emulator.messages import (
     ApiError,
@@ -146,6 +148,7 @@ class RequestPipeline:
             except ValueError:
                 body = text
         asked = request.headers.get(_VERSION_HEADER)
+        fault = self.faults.take(request.method, path)
         ticket = self.log.append(
             RecordedRequest(
                 request.method,
@@ -156,9 +159,9 @@ class RequestPipeline:
                 request.received_at,
                 request.received_monotonic,
                 self.settings.default_version if asked is None else asked,
+                fault=None if fault is None else fault.kind,
             )
         )
-        fault = self.faults.take(request.method, path)
         decided, rate_headers = self._decide(request, fault, asked)
 
         delay = self.latency.sample()
@@ -178,11 +181,28 @@ class RequestPipeline:
             except ApiError as error:
                 response = error.response()
             response.headers.extend(rate_headers)
+            if fault is not None and fault.kind in APPLIED_THEN_FAILED:
+                lost = self._lose(fault, response, control)
+                if lost is None:
+                    self.log.complete(ticket, None)
+                    return None
+                response = lost
         request_id = str(uuid.uuid4())
         response.render(request_id)
         response.headers.append(("X-Request-Id", request_id))
         self.log.complete(ticket, response.status)
         return response
+
+    def _lose(self, fault: Fault, applied: Response, control: ConnectionControl) -> Response | None:
+        """The answer after an applied request whose answer a fault loses; ``None`` for a reset."""
+        if fault.kind == "apply_then_reset":
+            control.reset_connection()
+            return None
+        if fault.kind == "apply_then_status":
+            # A proxy's answer: it knows nothing of the app's rate window.
+            return fault_response(fault, 0, 0, 0, 0.0)
+        self._stopping.wait(1.0 if fault.delay is None else fault.delay)
+        return applied
 
     def _decide(
         self, request: IncomingRequest, fault: Fault | None, asked: str | None

@@ -8,37 +8,24 @@ from __future__ import annotations
 
 import bisect
 import copy
-import html
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from airflow_provider_intercom.testing.emulator.data import generate_conversations
+from airflow_provider_intercom.testing.emulator.markup import to_plaintext
+from airflow_provider_intercom.testing.emulator.mutations import newest_parts, touch
 
-__all__ = ["ConversationStore", "SearchSlice", "order_key", "to_plaintext"]
+__all__ = ["Conversation", "ConversationStore", "PartIds", "SearchSlice", "order_key"]
 
 Conversation = dict[str, Any]
+#: Hands out a new, unique conversation part id each call.
+PartIds = Callable[[], str]
+R = TypeVar("R")
 _LIST_ITEM_OMITS = ("conversation_parts",)
-_BREAK_RE = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|blockquote|pre)>", re.IGNORECASE)
-_TAG_RE = re.compile(r"<[^>]*>")
-_BLANK_LINES_RE = re.compile(r"\n\s*\n+")
-
-
-def to_plaintext(text: str) -> str:
-    """Turn a message's HTML into plain text, as ``display_as=plaintext`` asks.
-
-    Intercom documents the parameter ("Set to plaintext to retrieve conversation messages in
-    plain text") but not the conversion; this one ends blocks and ``<br>`` with a line break,
-    drops every other tag and decodes entities.
-
-    :param text: a body or subject, possibly HTML.
-    """
-    text = _TAG_RE.sub("", _BREAK_RE.sub("\n", text))
-    return _BLANK_LINES_RE.sub("\n", html.unescape(text)).strip()
 
 
 def _plaintext_copy(conversation: Conversation) -> Conversation:
@@ -96,6 +83,13 @@ class ConversationStore:
         self._lock = threading.Lock()
         self._items = generate_conversations(count, seed)
         self._ids = sorted(int(key) for key in self._items)
+        # Seeded parts of conversation n have ids 10n + k (k < 10): new ones start above them all.
+        self._last_part_id = 10 * (count + 1)
+
+    def _next_part_id(self) -> str:
+        # Callers hold self._lock.
+        self._last_part_id += 1
+        return str(self._last_part_id)
 
     def ids(self) -> list[str]:
         """Ids of all stored conversations, in ascending numeric order."""
@@ -153,8 +147,38 @@ class ConversationStore:
                     conversation.pop("company", None)
                 else:
                     conversation["company"] = {"type": "company", "id": company_id, "name": f"Company {company_id}"}
-            conversation["updated_at"] = max(int(time.time()), conversation["updated_at"])
+            touch(conversation, int(time.time()))
             return self._encode(conversation, plaintext)
+
+    def apply(
+        self,
+        conversation_id: str,
+        change: Callable[[Conversation, PartIds], R],
+        *,
+        encode: bool = False,
+        plaintext: bool = False,
+    ) -> tuple[R, bytes | None]:
+        """Change one conversation under the lock, and optionally encode the result under it too.
+
+        :param conversation_id: its id.
+        :param change: called with the stored conversation (to change in place) and a source of
+            new part ids; what it returns is returned. It may raise to refuse the change.
+        :param encode: also encode the changed conversation, as GET answers it.
+        :param plaintext: render message bodies and subjects as plain text.
+        :raises KeyError: when there is no such conversation.
+        """
+        with self._lock:
+            conversation = self._items[conversation_id]
+            result = change(conversation, self._next_part_id)
+            return result, self._encode(conversation, plaintext) if encode else None
+
+    def select(self, predicate: Callable[[Conversation], bool]) -> list[str]:
+        """Ids of the conversations a predicate accepts, in ascending numeric order.
+
+        :param predicate: e.g. a compiled search query.
+        """
+        with self._lock:
+            return [str(number) for number in self._ids if predicate(self._items[str(number)])]
 
     def delete(self, conversation_id: str) -> bool:
         """Delete a conversation for good.
@@ -191,4 +215,5 @@ class ConversationStore:
 
     @staticmethod
     def _encode(conversation: Conversation, plaintext: bool) -> bytes:
-        return json.dumps(_plaintext_copy(conversation) if plaintext else conversation).encode()
+        shown = newest_parts(conversation)
+        return json.dumps(_plaintext_copy(shown) if plaintext else shown).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 import requests
 
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
+from tests.testing.emulator._contract import Contract, make_ref_nullable
 from tests.testing.emulator._support import session_for
 
 
@@ -40,3 +42,9 @@ def search_emu() -> Iterator[IntercomEmulator]:
 def search_client(search_emu: IntercomEmulator) -> Iterator[requests.Session]:
     with session_for(search_emu) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def contract(full_spec: dict[str, Any]) -> Contract:
+    """Validators of the full 2.16 description, with ``nullable`` beside ``$ref`` honoured."""
+    return Contract(make_ref_nullable(copy.deepcopy(full_spec)))

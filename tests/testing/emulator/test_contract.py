@@ -1,15 +1,13 @@
 """Every kind of answer the emulator gives must match Intercom's full OpenAPI description (2.16).
 
-OAS 3.0 ignores ``nullable: true`` next to ``$ref``, yet Intercom sends ``null`` for such fields
-(its own example does), so a copy of the description is rewritten to make those fields nullable;
-:func:`test_nullable_rewrite_allows_null_and_still_checks_types` proves the rewrite does exactly
-that. The path parameter ``conversation_id`` is declared an integer while ids come back as JSON
-strings: both are checked as declared.
+The checker is :mod:`._contract` (the ``contract`` fixture);
+:func:`test_nullable_rewrite_allows_null_and_still_checks_types` proves its rewrite of the
+description's ``nullable`` fields. The path parameter ``conversation_id`` is declared an
+integer while ids come back as JSON strings: both are checked as declared.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,71 +15,13 @@ from typing import Any
 
 import pytest
 import requests
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
 from airflow_provider_intercom.client import facts
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
+from tests.testing.emulator._contract import ERROR, Contract
 
-SPEC_URI = "urn:intercom:api-2.16"
 ONE = "/conversations/{conversation_id}"
 SEARCH = "/conversations/search"
-ERROR = "#/components/schemas/error"
-
-
-def _make_ref_nullable(node: Any) -> Any:
-    if isinstance(node, dict):
-        rewritten = {key: _make_ref_nullable(value) for key, value in node.items()}
-        if "$ref" in rewritten and rewritten.get("nullable") is True:
-            # OAS 3.0 validators ignore siblings of $ref; say "the referenced schema, or null".
-            return {"anyOf": [{"$ref": rewritten["$ref"]}, {"enum": [None]}]}
-        return rewritten
-    if isinstance(node, list):
-        return [_make_ref_nullable(item) for item in node]
-    return node
-
-
-class Contract:
-    """Validators for the responses of the description's operations."""
-
-    def __init__(self, spec: dict[str, Any]) -> None:
-        self.spec = spec
-        resource = Resource.from_contents(spec, default_specification=DRAFT4)
-        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
-
-    def errors(self, ref: str, instance: Any) -> list[str]:
-        validator = OAS30Validator(
-            {"$ref": f"{SPEC_URI}{ref}"}, registry=self.registry, format_checker=oas30_format_checker
-        )
-        return [
-            f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(instance)
-        ]
-
-    def response_ref(self, path: str, method: str, status: int) -> str:
-        operation = self.spec["paths"][path].get(method.lower()) or {}
-        declared = operation.get("responses", {}).get(str(status))
-        if declared is None:
-            # Statuses the description leaves out for an operation (400, 429, 5xx) are still error lists.
-            return ERROR
-        ref: str = declared["content"]["application/json"]["schema"]["$ref"]
-        return ref
-
-    def check(self, path: str, response: requests.Response) -> Any:
-        assert response.headers["Content-Type"] == "application/json"
-        assert response.headers["Date"]
-        body = response.json()
-        ref = self.response_ref(path, response.request.method or "GET", response.status_code)
-        problems = self.errors(ref, body)
-        assert not problems, f"{response.request.method} {path} -> {response.status_code}: {problems[:10]}"
-        if response.status_code >= 400:
-            assert body["request_id"] == response.headers["X-Request-Id"]
-        return body
-
-
-@pytest.fixture(scope="module")
-def contract(full_spec: dict[str, Any]) -> Contract:
-    return Contract(_make_ref_nullable(copy.deepcopy(full_spec)))
 
 
 @pytest.fixture(scope="module")

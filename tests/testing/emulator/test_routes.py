@@ -11,7 +11,7 @@ import requests
 
 from airflow_provider_intercom.client import facts
 from airflow_provider_intercom.testing.emulator import DEFAULT_TOKEN, IntercomEmulator
-from airflow_provider_intercom.testing.emulator.store import to_plaintext
+from airflow_provider_intercom.testing.emulator.markup import to_plaintext
 from tests.testing.emulator._support import session_for
 
 # ---------------------------------------------------------------- auth, routing, errors

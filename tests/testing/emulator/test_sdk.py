@@ -10,6 +10,7 @@ by hand here.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -19,6 +20,12 @@ from tests.testing.emulator._support import search_order
 
 intercom = pytest.importorskip(
     "intercom", reason="python-intercom is not installed (pip install -e '.[bench]'): no independent-client tests"
+)
+from intercom.conversations import (  # noqa: E402
+    ConversationsManageRequestBody_Assignment,
+    ConversationsManageRequestBody_Close,
+    ConversationsManageRequestBody_Open,
+    ConversationsManageRequestBody_Snoozed,
 )
 from intercom.core.api_error import ApiError  # noqa: E402 - only once the SDK is known to be there
 from intercom.errors import ForbiddenError, NotFoundError, UnauthorizedError  # noqa: E402
@@ -121,3 +128,59 @@ def test_errors_are_typed_exceptions(emu: IntercomEmulator, sdk: Any) -> None:
         sdk.conversations.update(conversation_id="1", read=True)
     assert limited.value.status_code == 429
     assert limited.value.body["errors"][0]["message"] == "Exceeded rate limit of 0 in 10_seconds"
+
+
+def test_lists_admins_teams_and_tags(emu: IntercomEmulator, sdk: Any) -> None:
+    assert [admin.id for admin in sdk.admins.list().admins] == [admin["id"] for admin in emu.admins()]
+    assert [team.name for team in sdk.teams.list().teams] == [team["name"] for team in emu.teams()]
+    assert [tag.name for tag in sdk.tags.list().data] == [tag["name"] for tag in emu.tags()]
+
+
+def test_close_snooze_open_and_assign(emu: IntercomEmulator, sdk: Any) -> None:
+    admin = emu.admin_id
+    closed = sdk.conversations.manage("9", request=ConversationsManageRequestBody_Close(admin_id=admin, body="Bye"))
+    assert (closed.state, closed.open) == ("closed", False)
+    until = int(time.time()) + 3600
+    snoozed = sdk.conversations.manage(
+        "9", request=ConversationsManageRequestBody_Snoozed(admin_id=admin, snoozed_until=until)
+    )
+    assert (snoozed.state, snoozed.snoozed_until) == ("snoozed", until)
+    opened = sdk.conversations.manage("9", request=ConversationsManageRequestBody_Open(admin_id=admin))
+    assert (opened.state, opened.snoozed_until) == ("open", None)
+    assigned = sdk.conversations.manage(
+        "9", request=ConversationsManageRequestBody_Assignment(type="team", admin_id=admin, assignee_id="5017692")
+    )
+    assert int(assigned.team_assignee_id) == 5017692
+    assert [part["part_type"] for part in emu.parts("9")[-4:]] == ["close", "snoozed", "open", "assignment"]
+    with pytest.raises(ApiError) as past:
+        sdk.conversations.manage("9", request=ConversationsManageRequestBody_Snoozed(admin_id=admin, snoozed_until=1))
+    assert past.value.status_code == 400
+
+
+def test_tag_and_untag(emu: IntercomEmulator, sdk: Any) -> None:
+    emu.set_conversation("10", tags=[])
+    tag = sdk.tags.tag_conversation("10", tag_id="85", admin_id=emu.admin_id)
+    assert (tag.id, tag.name) == ("85", "churn-risk")
+    assert [t["id"] for t in emu.get("10")["tags"]["tags"]] == ["85"]
+    removed = sdk.tags.untag_conversation("10", "85", admin_id=emu.admin_id)
+    assert removed.id == "85"
+    assert emu.get("10")["tags"]["tags"] == []
+    with pytest.raises(NotFoundError) as not_tagged:
+        sdk.tags.untag_conversation("10", "85", admin_id=emu.admin_id)
+    assert not_tagged.value.body["errors"][0]["code"] == "tag_not_found"
+
+
+def test_a_note_added_with_reply_is_the_last_part(emu: IntercomEmulator, sdk: Any) -> None:
+    request = intercom.AdminReplyConversationRequest(
+        message_type="note", admin_id=emu.admin_id, body="Checked the invoice & refunded"
+    )
+    sdk.conversations.reply("11", request=request)
+    last = sdk.conversations.find(conversation_id="11").conversation_parts.conversation_parts[-1]
+    assert last.part_type == "note"
+    assert "Checked the invoice &amp; refunded" in last.body
+    assert emu.requests[-2].body == {
+        "message_type": "note",
+        "type": "admin",
+        "admin_id": emu.admin_id,
+        "body": "Checked the invoice & refunded",
+    }

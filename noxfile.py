@@ -133,7 +133,9 @@ def add_cell_sessions(cell: Cell) -> None:
         # for a fresh resolve. The project itself is left out of the freeze.
         pins = [*ALL_LINES_PINS, *RESOLVE_PINS.get(cell.line, [])]
         existing = ["-c", str(cell.constraints)] if cell.constraints.exists() else []
-        session.install(*existing, f"apache-airflow=={cell.airflow}", *EXTRA_REQS.get(cell.line, []), *pins, "-e.[test,lint]")
+        session.install(
+            *existing, f"apache-airflow=={cell.airflow}", *EXTRA_REQS.get(cell.line, []), *pins, "-e.[test,lint]"
+        )
         session.run("uv", "pip", "check", external=True)
         frozen = session.run("uv", "pip", "freeze", "-q", "--exclude-editable", external=True, silent=True)
         assert isinstance(frozen, str)

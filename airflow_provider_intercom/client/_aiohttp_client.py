@@ -8,7 +8,6 @@ into ours: ``repr()`` of some of them carries the request headers, bearer token 
 
 from __future__ import annotations
 
-import asyncio
 import json as jsonlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -83,7 +82,7 @@ class AiohttpTransport:
             failure, detail = "tls", type(exc).__name__
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             failure, detail = "connect", _detail(exc)
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             failure, detail = "timeout", "timed out"
         except (aiohttp.ClientError, OSError) as exc:
             failure, detail = "broken", _detail(exc)

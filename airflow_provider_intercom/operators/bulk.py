@@ -28,6 +28,7 @@ from airflow_provider_intercom.client.facts import (
 from airflow_provider_intercom.connection import DEFAULT_CONN_ID
 from airflow_provider_intercom.exceptions import IntercomPermanentError, task_error
 from airflow_provider_intercom.hooks.intercom import IntercomHook
+from airflow_provider_intercom.operators._resume_hints import failure_hint
 
 if TYPE_CHECKING:
     from airflow_provider_intercom.bulk import BulkRun
@@ -38,8 +39,6 @@ __all__ = ["IntercomMarkConversationsReadOperator", "IntercomUpdateConversations
 FAILED_IDS_IN_MESSAGE = 20
 #: What a failed run's message advises: fix the input when no retry can help, else let retries work.
 _PERMANENT_HINT = "No retry can fix these: correct the ids or the update (see each error), then clear the task."
-_RETRY_HINT = "Updates are idempotent: clearing and re-running the task is safe"
-_RESUME_HINT = ", and on Airflow 3.3+ a retry sends only what is not done yet."
 
 
 class IntercomUpdateConversationsOperator(BaseOperator):
@@ -239,7 +238,7 @@ class IntercomUpdateConversationsOperator(BaseOperator):
                 f"Task {self.task_id!r} was stopped after {counts['updated']} of {counts['total']} "
                 "conversations were updated; the summary is in this task's XCom.",
                 conn_id=self.intercom_conn_id,
-                hint="Updates are idempotent: clearing and re-running the task is safe.",
+                hint=failure_hint(resume=self.resume),
             )
         failed = summary["failed"]
         if failed and self.fail_on_error:
@@ -263,7 +262,7 @@ class IntercomUpdateConversationsOperator(BaseOperator):
             f"{first['status'] or ''} {first['code'] or first['reason']}: {first['message']}"
             + (f" (request_id={first['request_id']})" if first["request_id"] else ""),
             conn_id=self.intercom_conn_id,
-            hint=_PERMANENT_HINT if permanent else _RETRY_HINT + (_RESUME_HINT if self.resume else "."),
+            hint=_PERMANENT_HINT if permanent else failure_hint(resume=self.resume),
             permanent=permanent,
         )
 

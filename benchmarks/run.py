@@ -31,7 +31,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {row.measure}: {row.result} (target {row.target})")
         print(banner)
     document = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "argv": argv,
         "machine": {

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2317 # stop_group and cleanup run from traps, which shellcheck cannot see
+# shellcheck disable=SC2317 # any_alive, stop_groups and cleanup run from traps, which shellcheck cannot see
 # `make ui`: a local Airflow (standalone: api-server, scheduler, dag-processor, triggerer) with the
 # example DAGs and an `intercom_default` connection that points at a local Intercom emulator.
 #
-# Runs in the foreground until Ctrl+C, then stops Airflow and the emulator. Started in the
-# background (`make ui &`), it ignores SIGINT like any background job: stop it with SIGTERM instead
-# (`pkill -TERM -f scripts/ui.sh`), which stops Airflow and the emulator the same way. State (metadata DB,
+# Runs in the foreground until Ctrl+C, then stops Airflow and the emulator within 5 seconds and
+# exits 0. Started in the background (`make ui &`), it ignores SIGINT like any background job: stop
+# it with SIGTERM instead (`kill <pid of scripts/ui.sh>`), which does the same. State (metadata DB,
 # generated admin password, logs) lives in .demo/ui and is kept between runs; `make clean` wipes it.
 #   PORT=8081 make ui          serve on another port (default 8080)
 #   UI_FRESH=1 make ui         start from an empty Airflow home
 set -euo pipefail
 # Job control: every background job gets its own process group, so the whole of Airflow (standalone
-# and the components it spawns) can be signalled at once, and a non-interactive shell does not start
-# it with SIGINT ignored (which would leave Python deaf to the SIGINT standalone stops on).
+# and the components it spawns) can be signalled at once, and a Ctrl+C reaches only this script,
+# which then stops them.
 set -m
 
 cd "$(dirname "$0")/.."
@@ -55,6 +55,10 @@ export AIRFLOW__API__HOST=$BIND
 export AIRFLOW__API__BASE_URL=$BASE_URL
 # A laptop demo needs a few task slots, not the default 32 forked LocalExecutor workers.
 export AIRFLOW__CORE__PARALLELISM=${AIRFLOW__CORE__PARALLELISM:-4}
+# The examples keep their real schedules, but the scheduler starts no scheduled runs: a DAG runs
+# when the user triggers it. (Triggering from the UI unpauses the DAG, which would otherwise also
+# queue its latest scheduled run, and that run could take all the work from the user's own.)
+export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=False
 # Find the example DAGs quickly instead of on the default 5-minute rescan.
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-30}
 # The connection lives in the metadata DB (so the UI lists and edits it); an env var would shadow it.
@@ -63,42 +67,41 @@ while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep '^AIRFLOW_
 emulator_pid=""
 airflow_pid=""
 
-# stop_group PID SIGNAL GRACE: signal the process group PID leads; whatever of the group is still
-# there after GRACE seconds gets SIGTERM, then SIGKILL 5 seconds later. The group, not just PID, is
-# waited for: on 3.3.2 the scheduler's LocalExecutor workers ignore SIGINT and can outlive both the
-# scheduler and standalone (which then blocks on their inherited stdout).
-stop_group() {
-    local pid=$1 sig=$2 grace=$3 step i
-    for step in "$sig:$grace" "TERM:5" "KILL:2"; do
-        kill -0 -- "-$pid" 2>/dev/null || break
-        [[ ${step%%:*} != "$sig" ]] && echo "ui: processes of group $pid still running; sending SIG${step%%:*}" >&2
-        kill "-${step%%:*}" -- "-$pid" 2>/dev/null || true
-        for ((i = 0; i < ${step#*:} * 10; i++)); do
-            kill -0 -- "-$pid" 2>/dev/null || break
-            sleep 0.1
-        done
+# stop_groups PID...: SIGTERM to the process groups PID... lead (Airflow standalone and every
+# component it spawned; the emulator), then SIGKILL to whatever of them is left after 3 seconds, so
+# that stopping takes under 5 seconds. The metadata DB is SQLite, which a kill leaves consistent.
+any_alive() {
+    local pid
+    for pid in "$@"; do kill -0 -- "-$pid" 2>/dev/null && return 0; done
+    return 1
+}
+stop_groups() {
+    local pid i
+    for pid in "$@"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    for ((i = 0; i < 30; i++)); do
+        any_alive "$@" || break
+        sleep 0.1
     done
-    wait "$pid" 2>/dev/null || true
+    for pid in "$@"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }
 
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if [[ -n $airflow_pid ]]; then
+    local pids=()
+    [[ -n $airflow_pid ]] && pids+=("$airflow_pid")
+    [[ -n $emulator_pid ]] && pids+=("$emulator_pid")
+    if ((${#pids[@]})); then
         echo
-        echo "==> Stopping Airflow (log: $AIRFLOW_LOG)"
-        # SIGINT is what Ctrl+C sends: standalone and every component shut down cleanly on it.
-        stop_group "$airflow_pid" INT 10
-    fi
-    if [[ -n $emulator_pid ]]; then
-        echo "==> Stopping the Intercom emulator"
-        stop_group "$emulator_pid" TERM 5
+        echo "==> Stopping Airflow and the Intercom emulator (Airflow's log: $AIRFLOW_LOG)"
+        stop_groups "${pids[@]}"
     fi
     exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# Ctrl+C or SIGTERM is how make ui is meant to end: a clean stop, exit status 0.
+trap 'exit 0' INT TERM
 
 # 30,000 conversations at 200 ms (p95 600 ms): the nightly bulk example (about 6,000 of them are
 # closed and unread; at its 8,000 calls a minute that takes some 45 s) shows a few progress lines
@@ -152,11 +155,7 @@ setup "airflow connections add intercom_default -> $emulator_url" \
     airflow connections add intercom_default --conn-json "$conn_json"
 
 echo "==> Starting Airflow standalone (log: $AIRFLOW_LOG)"
-# Through a one-line exec so that SIGINT (Ctrl+C, and how cleanup stops it) reaches standalone as
-# KeyboardInterrupt even if this script was started with SIGINT ignored (nohup, `make ui &`):
-# Python only installs its SIGINT handler when the signal is not ignored at start-up.
-python -c 'import os, signal; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("airflow", ["airflow", "standalone"])' \
-    >"$AIRFLOW_LOG" 2>&1 &
+airflow standalone >"$AIRFLOW_LOG" 2>&1 &
 airflow_pid=$!
 
 deadline=$((SECONDS + READY_TIMEOUT))
@@ -187,11 +186,12 @@ cat <<EOF
   Connection:         intercom_default -> $emulator_url (Admin > Connections; press Test)
   Example DAGs:       example_intercom_mark_read, example_intercom_bulk_nightly (progress lines
                       in its Logs, about every 10 s), example_intercom_bulk_from_upstream,
-                      example_intercom_bulk_update (new DAGs start paused: unpause, or trigger one)
+                      example_intercom_bulk_update (they run when you trigger them: make ui
+                      starts no scheduled runs, though the DAGs show their schedules)
   Where to look:      XCom under Browse > XComs, or a task instance's Storage > XCom; "View in
                       Intercom" on a mark_read task's Details tab; progress in the task's Logs.
-                      The nightly DAG's first run (scheduled as soon as it is unpaused) marks every
-                      unread conversation; later runs find none until make ui starts again.
+                      The nightly DAG's first run marks every unread conversation; later runs
+                      find none until make ui starts again.
   Logs:               $AIRFLOW_LOG
 
   Create your own connection to the emulator in the form (Admin > Connections > +):

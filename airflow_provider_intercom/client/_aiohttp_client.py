@@ -10,7 +10,6 @@ included.
 
 from __future__ import annotations
 
-import asyncio
 import json as jsonlib
 from collections.abc import Mapping
 
@@ -102,7 +101,7 @@ class AiohttpTransport:
         except aiohttp.ClientHttpProxyError as exc:
             # The proxy would not open the tunnel: nothing reached Intercom.
             failure, detail = "connect", f"the proxy answered {exc.status} to CONNECT"
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             failure, detail = "timeout", "timed out"
         except (aiohttp.ClientError, OSError) as exc:
             failure, detail = "broken", _detail(exc)

@@ -31,6 +31,7 @@ from airflow_provider_intercom.client.facts import (
 from airflow_provider_intercom.connection import DEFAULT_CONN_ID
 from airflow_provider_intercom.exceptions import IntercomPermanentError, task_error
 from airflow_provider_intercom.hooks.intercom import IntercomHook
+from airflow_provider_intercom.operators._resume_hints import failure_hint
 from airflow_provider_intercom.operators._search import search_ids
 
 if TYPE_CHECKING:
@@ -44,8 +45,6 @@ _PERMANENT_HINT = (
     "No retry can fix these: correct the ids or the input (see each error), then clear the task; "
     "to skip deleted conversations (not_found), set ignore_not_found=True."
 )
-_RETRY_HINT = "The action is safe to repeat: clearing and re-running the task is safe"
-_RESUME_HINT = ", and on Airflow 3.3+ a retry sends only what is not done yet."
 #: The template fields every bulk operator has.
 BULK_TEMPLATE_FIELDS: tuple[str, ...] = ("conversation_ids", "search_query", "intercom_conn_id")
 
@@ -267,7 +266,7 @@ class BulkConversationsOperator(BaseOperator):
                 f"conversations were {PAST_TENSE.get(request.action, request.action)}; the summary is in this "
                 "task's XCom.",
                 conn_id=self.intercom_conn_id,
-                hint=_RETRY_HINT + (_RESUME_HINT if self.resume else "."),
+                hint=failure_hint(resume=self.resume),
             )
         if summary["failed"] and self.fail_on_error:
             # Push first: downstream tasks and the UI must see what was done before the failure.
@@ -288,7 +287,7 @@ class BulkConversationsOperator(BaseOperator):
             f"{first['status'] or ''} {first['code'] or first['reason']}: {first['message']}"
             + (f" (request_id={first['request_id']})" if first["request_id"] else ""),
             conn_id=self.intercom_conn_id,
-            hint=_PERMANENT_HINT if permanent else _RETRY_HINT + (_RESUME_HINT if self.resume else "."),
+            hint=_PERMANENT_HINT if permanent else failure_hint(resume=self.resume),
             permanent=permanent,
         )
 

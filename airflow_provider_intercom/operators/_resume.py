@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from airflow_provider_intercom._compat import AirflowRuntimeError, Context
 from airflow_provider_intercom.bulk import _checkpoint as ck
+from airflow_provider_intercom.operators._resume_hints import no_checkpoint_note
 
 __all__ = ["META_KEY", "Checkpoint", "StateStore", "open_checkpoint"]
 
@@ -269,7 +270,8 @@ def open_checkpoint(
     if meta is not None:
         forget(store, meta if isinstance(meta, dict) else None, log)
     if decision.reason:
-        log.info("Try %d starts over: %s; every id is sent.", try_number, decision.reason)
+        note = no_checkpoint_note() if meta is None else ""
+        log.info("Try %d starts over: %s%s; every id is sent.", try_number, decision.reason, note)
     return Checkpoint(store, fingerprint=fingerprint, log=log, total=len(ids) if ids is not None else None)
 
 

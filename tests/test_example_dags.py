@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from airflow import __version__ as airflow_version
+from packaging.version import Version
 
 from airflow_provider_intercom.links import CONVERSATION_URL_XCOM_KEY, IntercomConversationLink
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
@@ -14,6 +17,8 @@ from tests.conftest import EXAMPLE_DAGS
 from tests.helpers.dagrun import AIRFLOW_3, DagRunResult, load_dag, run_dag
 from tests.helpers.emulator_log import puts
 
+#: ApprovalOperator (standard provider) exists from Airflow 3.1.
+APPROVAL = Version(Version(airflow_version).base_version) >= Version("3.1")
 EXAMPLES = sorted(path.stem for path in EXAMPLE_DAGS.glob("*.py"))
 
 
@@ -117,7 +122,74 @@ def _bulk_update(emu: IntercomEmulator) -> None:
     assert result.xcom("report") == {"flagged": [c["id"] for c in summary["updated"]], "failed": 0}
 
 
+def _writes(emu: IntercomEmulator) -> list[Any]:
+    return [r for r in emu.requests if r.method in {"POST", "PUT", "DELETE"} and r.path != "/conversations/search"]
+
+
+def _close_stale(emu: IntercomEmulator) -> None:
+    now = int(time.time())
+    stale, fresh = ["2", "5", "9"], ["3", "7"]
+    for cid in emu.conversation_ids():
+        emu.set_conversation(cid, state="closed")
+    for cid in stale:
+        emu.set_conversation(cid, state="open", updated_at=now - 15 * 86400)
+    for cid in fresh:
+        emu.set_conversation(cid, state="open", updated_at=now - 13 * 86400)
+    dag = load_dag("example_intercom_close_stale")
+    if APPROVAL:
+        # What was approved is what gets closed: the close waits for the approval and takes the
+        # previewed ids, never a search of its own.
+        assert dag.get_task("approve").upstream_task_ids == {"previewed_ids"}
+        assert dag.get_task("close").upstream_task_ids == {"previewed_ids", "approve"}
+    assert dag.get_task("close").search_query is None
+
+    # The approval is given: dag.test() has no human to wait for.
+    result = run_dag("example_intercom_close_stale", mark_success_pattern="^approve$")
+
+    assert result.state == "success"
+    assert result.xcom("preview")["counts"]["total"] == 3
+    assert sorted(result.xcom("preview")["conversation_ids"], key=int) == stale
+    assert sorted(r.path.split("/")[2] for r in _writes(emu)) == sorted(stale)  # the dry run wrote nothing
+    assert [emu.get(cid)["state"] for cid in stale + fresh] == ["closed"] * 3 + ["open"] * 2
+    assert len([r for r in emu.requests if r.path == "/conversations/search"]) == 1
+
+
+def _reroute_teammate(emu: IntercomEmulator) -> None:
+    leaving, team = "991267801", "5017691"
+    for cid in emu.conversation_ids():
+        emu.set_conversation(cid, admin_assignee_id="0", team_assignee_id="0")
+    mine = ["4", "6", "10"]
+    for cid in mine:
+        emu.set_conversation(cid, state="open", admin_assignee_id=leaving)
+    emu.set_conversation("11", state="closed", admin_assignee_id=leaving)
+
+    result = run_dag("example_intercom_reroute_teammate", conf={"leaving_admin_id": leaving, "team_id": team})
+
+    assert result.state == "success"
+    assert sorted(result.xcom("find"), key=int) == mine
+    for cid in mine:
+        conversation = emu.get(cid)
+        assert str(conversation["team_assignee_id"]) == team
+        assert conversation["admin_assignee_id"] in (None, 0, "0")
+    assert str(emu.get("11")["admin_assignee_id"]) == leaving  # closed: not this job's
+    assert len(_writes(emu)) == 2 * len(mine)
+
+
+def _tag_from_upstream(emu: IntercomEmulator) -> None:
+    result = run_dag("example_intercom_tag_from_upstream")
+
+    assert result.state == "success"
+    summary = result.xcom("tag_churn_risk")
+    assert [entry["id"] for entry in summary["updated"]] == ["2", "4", "6", "8"]
+    for cid in ("2", "4", "6", "8"):
+        assert "churn-risk" in {tag["name"] for tag in emu.get(cid)["tags"]["tags"]}
+    assert [r.path for r in emu.requests].count("/tags") == 1
+
+
 CHECKS: dict[str, Callable[[IntercomEmulator], None]] = {
+    "example_intercom_close_stale": _close_stale,
+    "example_intercom_reroute_teammate": _reroute_teammate,
+    "example_intercom_tag_from_upstream": _tag_from_upstream,
     "example_intercom_mark_read": _mark_read,
     "example_intercom_bulk_nightly": _bulk_nightly,
     "example_intercom_bulk_from_upstream": _bulk_from_upstream,

@@ -180,19 +180,20 @@ def snooze_request(admin_id: str, snoozed_until: int) -> ConversationRequest:
     )
 
 
-def validate_assignee(assignee_id: Any, assignee_type: Any) -> str | None:
+def validate_assignee(assignee_id: Any, assignee_type: Any, *, where: str = "") -> str | None:
     """The assignee as an id, or None to unassign; checked before any request.
 
     :param assignee_id: an admin or team id; None unassigns.
     :param assignee_type: ``"admin"`` or ``"team"``.
+    :param where: what the messages start with, e.g. ``"Task 'reroute': "``.
     :raises IntercomValidationError: if either is invalid.
     """
     if assignee_type not in ASSIGNEE_TYPES:
         raise IntercomValidationError(
-            f"assignee_type must be 'admin' or 'team'; got {describe(assignee_type)}. A conversation can carry both "
-            "an admin and a team: assign each in its own task."
+            f"{where}assignee_type must be 'admin' or 'team'; got {describe(assignee_type)}. "
+            "A conversation can carry both an admin and a team: assign each in its own task."
         )
-    return None if assignee_id is None else validate_admin_id(assignee_id, where="assignee_id")
+    return None if assignee_id is None else validate_admin_id(assignee_id, where=f"{where}assignee_id")
 
 
 def assign_request(admin_id: str, assignee_id: Any, assignee_type: str = "admin") -> ConversationRequest:

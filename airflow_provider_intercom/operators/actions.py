@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from airflow_provider_intercom._compat import BaseOperator
 from airflow_provider_intercom.client._actions import (
     ConversationRequest,
     assign_request,
@@ -50,8 +51,11 @@ __all__ = [
 ]
 
 
-class _Actor:
+class _Actor(BaseOperator):
     """An action performed by an admin: ``admin_id`` (templated), resolved when the task runs."""
+
+    # A BaseOperator, though only ever mixed in: Airflow's metaclass then wraps this __init__,
+    # which the operators inherit, and records upstream XComArgs exactly once per instance.
 
     fields: tuple[str, ...] = ("admin_id",)
 
@@ -136,13 +140,13 @@ class _Assign(_Actor):
         self.assignee_type = assignee_type
 
     def prepare(self, hook: IntercomHook, where: str) -> ConversationRequest:
-        assignee = validate_assignee(self.assignee_id, self.assignee_type)
+        assignee = validate_assignee(self.assignee_id, self.assignee_type, where=f"{where}: ")
         self.checked_admin_id()
         actor = self.actor(hook)
         if assignee is not None:
             candidates = hook.client.list_all("admins" if self.assignee_type == "admin" else "teams")
             name = check_assignee(assignee, self.assignee_type, candidates, where=f"{where}: assignee_id")
-            self.log.info("Assigning to %s %s (%s).", self.assignee_type, assignee, name)  # type: ignore[attr-defined]
+            self.log.info("Assigning to %s %s (%s).", self.assignee_type, assignee, name)
         return assign_request(actor, assignee, self.assignee_type)
 
 

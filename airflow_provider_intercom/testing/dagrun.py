@@ -114,11 +114,13 @@ def _log_at_the_configured_level() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
 
 
-def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunResult:
+def run_dag(dag: Any, conf: dict[str, Any] | None = None, *, mark_success_pattern: str | None = None) -> DagRunResult:
     """``dag.test()`` a DAG and collect its task states and XComs.
 
     :param dag: the DAG, e.g. from :func:`load_dag`.
     :param conf: the run's configuration (it overrides the DAG's params).
+    :param mark_success_pattern: a regex of task ids to mark successful without running them,
+        such as an approval step that would wait for a human.
     """
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
@@ -137,7 +139,7 @@ def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunResult:
             return row.value
 
     _log_at_the_configured_level()
-    dag_run = dag.test(run_conf=conf)
+    dag_run = dag.test(run_conf=conf, mark_success_pattern=mark_success_pattern)
     dag_id, run_id = dag.dag_id, dag_run.run_id
     with create_session() as session:
         tis = session.query(TaskInstance).filter(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id).all()

@@ -28,9 +28,11 @@ def load_dag(dag_id: str) -> Any:
     return dagrun.load_dag(folder, folder, dag_id)
 
 
-def run_dag(dag_id: str, *, conf: dict[str, Any] | None = None) -> DagRunResult:
+def run_dag(
+    dag_id: str, *, conf: dict[str, Any] | None = None, mark_success_pattern: str | None = None
+) -> DagRunResult:
     """``dag.test()`` one DAG and collect task states and every XCom of the run."""
-    return dagrun.run_dag(load_dag(dag_id), conf)
+    return dagrun.run_dag(load_dag(dag_id), conf, mark_success_pattern=mark_success_pattern)
 
 
 def task_instance(result: DagRunResult, task_id: str) -> tuple[int, datetime, datetime]:

@@ -4,7 +4,8 @@ A fresh process per client, so that its CPU time (``time.process_time``) and its
 its own: not the bench's, not the emulator's, not another client's.
 
 Usage: ``python benchmarks/_client_child.py MODE URL TOKEN FIRST COUNT [--start-at UNIX]``, where
-MODE is ``bulk`` (the provider's bulk engine, as the operator runs it), ``bare`` (a sequential
+MODE is ``bulk`` (the provider's bulk engine, as the operator runs it; ``close`` and ``tag`` run
+it with those actions instead of the update), ``bare`` (a sequential
 ``requests.Session`` loop) or ``sdk`` (a sequential python-intercom loop); ids ``FIRST`` ..
 ``FIRST + COUNT - 1`` are marked read. ``--start-at`` waits (after imports and set-up) until that
 UNIX time, so that several clients start together.
@@ -31,13 +32,22 @@ class _Quiet:
     warning = info
 
 
-def _bulk(url: str, token: str, ids: list[str]) -> dict[str, Any]:
+#: The emulator's token owner and one of its tags: the actor and the tag of the action modes.
+_ADMIN, _TAG = "991267459", "84"
+
+
+def _bulk(url: str, token: str, ids: list[str], mode: str) -> dict[str, Any]:
     from airflow_provider_intercom.bulk import BulkOptions, BulkRun
-    from airflow_provider_intercom.client._actions import update_request
+    from airflow_provider_intercom.client._actions import close_request, tag_request, update_request
 
     client = make_hook(url, token).client
     run = BulkRun(client, BulkOptions(), log=_Quiet())
-    summary = run.run(ids, update_request({"read": True}))
+    request = {
+        "bulk": lambda: update_request({"read": True}),
+        "close": lambda: close_request(_ADMIN),
+        "tag": lambda: tag_request(_ADMIN, _TAG),
+    }[mode]()
+    summary = run.run(ids, request)
     # The summary stays alive until the probe closes: it is the XCom the operator returns.
     return {"counts": summary["counts"], "succeeded": summary["counts"]["updated"], "_summary": summary}
 
@@ -54,7 +64,7 @@ def _sequential(call: Any, ids: list[str]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=("bulk", "bare", "sdk"))
+    parser.add_argument("mode", choices=("bulk", "close", "tag", "bare", "sdk"))
     parser.add_argument("url")
     parser.add_argument("token")
     parser.add_argument("first", type=int)
@@ -74,7 +84,7 @@ def main(argv: list[str]) -> int:
     else:
         import aiohttp  # noqa: F401 - imported before the clock starts, as a warm worker would have it
 
-        work = lambda: _bulk(args.url, args.token, ids)  # noqa: E731
+        work = lambda: _bulk(args.url, args.token, ids, args.mode)  # noqa: E731
     gc.collect()
     if args.start_at is not None:
         time.sleep(max(0.0, args.start_at - time.time()))

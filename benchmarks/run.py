@@ -4,7 +4,8 @@ Measures, each against an emulator in a process of its own and each client in a 
 own (no real network; CPU and memory are the client's alone):
 
 1. bulk efficiency at Intercom's limit (1,667 calls / 10 s), per full rate window, at lognormal
-   latencies with medians of 100 ms, 300 ms and 1 s (p95 = 3 x median);
+   latencies with medians of 100 ms, 300 ms and 1 s (p95 = 3 x median); and of a bulk close and
+   a bulk tag at 300 ms;
 2. client CPU per successful call: the bulk engine against a bare sequential ``requests`` loop
    (and the python-intercom SDK's loop, when installed);
 3. scale-out: 4 bulk runs in 4 processes sharing one app's limit;
@@ -46,7 +47,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 PARTIAL = RESULTS.with_name("partial.json")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 DOC_START, DOC_END = "<!-- bench:start -->", "<!-- bench:end -->"
-SECTIONS = ("efficiency", "cpu", "scale_out", "memory", "imports", "emulator")
+SECTIONS = ("efficiency", "actions", "cpu", "scale_out", "memory", "imports", "emulator")
 MEDIANS = (0.1, 0.3, 1.0)
 
 
@@ -163,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
             f"Efficiency at 1,667 calls / 10 s, median latency {median * 1000:.0f} ms",
             lambda median=median: _sections.efficiency(median, args.windows),
             key=f"efficiency_{median * 1000:.0f}ms",
+        )
+    for action in ("close", "tag"):
+        section(
+            "actions",
+            f"Efficiency of a bulk {action} at 1,667 calls / 10 s, median latency 300 ms",
+            lambda action=action: _sections.efficiency(0.3, args.windows, mode=action),
+            key=f"efficiency_{action}_300ms",
         )
     at_limit = {
         f"median {result['latency_median_s'] * 1000:.0f} ms": result["cpu_us_per_call"]

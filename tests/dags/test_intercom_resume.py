@@ -19,6 +19,7 @@ except ImportError:  # Airflow 2.x
     from airflow import DAG
 
 from airflow_provider_intercom.hooks.intercom import IntercomHook
+from airflow_provider_intercom.operators import IntercomCloseConversationsOperator
 from airflow_provider_intercom.operators.intercom import IntercomMarkConversationsReadOperator
 
 
@@ -50,3 +51,7 @@ with DAG(dag_id="test_intercom_resume_large", schedule=None, start_date=START):
     IntercomMarkConversationsReadOperator(
         task_id="bulk", conversation_ids=[str(n) for n in range(1, 2001)], **{**RETRY, "retries": 8}
     )
+
+with DAG(dag_id="test_intercom_resume_close", schedule=None, start_date=START):
+    # admin_id given: the only GET /me of a try is the one that marks where it began.
+    IntercomCloseConversationsOperator(task_id="bulk", conversation_ids=IDS, admin_id="991267653", **RETRY)

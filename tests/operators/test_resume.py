@@ -41,8 +41,9 @@ def _tries(emu: IntercomEmulator, method: str = "PUT") -> list[list[Any]]:
     return tries
 
 
-def _ok_ids(puts: list[Any]) -> set[str]:
-    return {r.path.rsplit("/", 1)[1] for r in puts if r.status is not None and 200 <= r.status < 300}
+def _ok_ids(writes: list[Any]) -> set[str]:
+    # /conversations/{id} (an update) or /conversations/{id}/parts (an action)
+    return {r.path.split("/")[2] for r in writes if r.status is not None and 200 <= r.status < 300}
 
 
 def _stored_keys(result: DagRunResult) -> list[str]:
@@ -130,6 +131,28 @@ def test_search_driven_run_resumes_without_skipping(
     assert {item["id"] for item in summary["updated"]} == unread
     assert summary["counts"]["resumed"] > 0
     assert capfd.readouterr().out.count(RESUMING) == len(searches) - 1
+
+
+@needs_store
+@pytest.mark.intercom_emulator(conversations=400, rate_limit=50, window=1)
+def test_a_bulk_close_cut_by_the_timeout_resumes_with_at_most_10_percent_extra_writes(
+    intercom_emulator: IntercomEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    emu = intercom_emulator
+    for cid in emu.conversation_ids():
+        emu.set_conversation(cid, state="open")
+
+    result = run_dag("test_intercom_resume_close")
+
+    tries = _tries(emu, "POST")
+    out = capfd.readouterr().out
+    print(f"close requests per try (400 ids): {[len(writes) for writes in tries]}")
+    assert result.state == "success"
+    assert len(tries) >= 2, "the first try must be cut off part-way"
+    assert sum(len(writes) for writes in tries) <= 440
+    assert all(emu.get(cid)["state"] == "closed" for cid in emu.conversation_ids())
+    assert result.xcom("bulk")["counts"]["resumed"] > 0
+    assert out.count(RESUMING) == len(tries) - 1
 
 
 @pytest.mark.skipif(HAS_STATE_STORE, reason="checks the fallback of Airflow < 3.3, which has no task state store")

@@ -7,7 +7,8 @@
 3. ``close`` takes the previewed ids and never searches again: what was approved is what gets
    closed. Intercom's search is eventually consistent, so a second search could differ.
 
-On Airflow 2.x and 3.0, which have no ``ApprovalOperator``, the DAG runs without step 2.
+When nothing is stale, ``anything_to_close`` skips the approval and the close. On Airflow 2.x
+and 3.0, which have no ``ApprovalOperator``, the DAG runs without step 2.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ with DAG(
 ) as dag:
 
     @task
-    def stale_query(data_interval_end: Any = None) -> dict[str, Any]:
-        """Open conversations last updated before the cut-off, as an Intercom search query."""
-        cutoff = int((data_interval_end or pendulum.now("UTC")).timestamp() - STALE_AFTER.total_seconds())
+    def stale_query() -> dict[str, Any]:
+        """Open conversations untouched for STALE_AFTER when the task runs, as an Intercom search query."""
+        cutoff = int(pendulum.now("UTC").timestamp() - STALE_AFTER.total_seconds())
         return {
             "operator": "AND",
             "value": [
@@ -61,8 +62,15 @@ with DAG(
         """The ids the dry run resolved: the close acts on these and on nothing else."""
         return list(summary["conversation_ids"])
 
+    @task.short_circuit
+    def anything_to_close(ids: list[str]) -> bool:
+        """A week without stale conversations is normal: then skip the approval and the close."""
+        return bool(ids)
+
     targets = previewed_ids(preview.output)
+    gate = anything_to_close(targets)
     close = IntercomCloseConversationsOperator(task_id="close", conversation_ids=targets)
+    gate >> close
 
     if APPROVAL:
         from airflow.providers.standard.operators.hitl import ApprovalOperator
@@ -76,4 +84,4 @@ with DAG(
             ),
             response_timeout=timedelta(days=2),
         )
-        targets >> approve >> close
+        gate >> approve >> close

@@ -139,8 +139,8 @@ def _close_stale(emu: IntercomEmulator) -> None:
     if APPROVAL:
         # What was approved is what gets closed: the close waits for the approval and takes the
         # previewed ids, never a search of its own.
-        assert dag.get_task("approve").upstream_task_ids == {"previewed_ids"}
-        assert dag.get_task("close").upstream_task_ids == {"previewed_ids", "approve"}
+        assert dag.get_task("approve").upstream_task_ids == {"anything_to_close"}
+        assert dag.get_task("close").upstream_task_ids == {"previewed_ids", "anything_to_close", "approve"}
     assert dag.get_task("close").search_query is None
 
     # The approval is given: dag.test() has no human to wait for.
@@ -212,3 +212,20 @@ def test_every_example_dag_imports_as_its_file_name() -> None:
 @pytest.mark.parametrize("dag_id", EXAMPLES)
 def test_example_dag_runs_and_does_what_it_says(dag_id: str, intercom_emulator: IntercomEmulator) -> None:
     CHECKS[dag_id](intercom_emulator)
+
+
+@pytest.mark.dagrun
+@pytest.mark.usefixtures("airflow_db")
+def test_close_stale_skips_the_approval_and_the_close_when_nothing_is_stale(
+    intercom_emulator: IntercomEmulator,
+) -> None:
+    for cid in intercom_emulator.conversation_ids():
+        intercom_emulator.set_conversation(cid, state="closed")
+
+    result = run_dag("example_intercom_close_stale")
+
+    assert result.state == "success"
+    assert result.state_of("close") == "skipped"
+    if APPROVAL:
+        assert result.state_of("approve") == "skipped"
+    assert _writes(intercom_emulator) == []

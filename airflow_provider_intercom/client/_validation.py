@@ -76,7 +76,7 @@ def validate_conversation_ids(values: Any, *, where: str = "conversation_ids") -
         seen.setdefault(validate_conversation_id(value, where=f"{where}[{index}]"), None)
     if not seen:
         raise IntercomValidationError(
-            f"{where} is empty: there is nothing to mark read. If an empty upstream result is normal, "
+            f"{where} is empty: there is no conversation to act on. If an empty upstream result is normal, "
             "guard the task with a ShortCircuitOperator or skip it upstream."
         )
     return list(seen)

@@ -186,7 +186,11 @@ class BulkConversationsOperator(BaseOperator):
         from airflow_provider_intercom.operators._resume import open_checkpoint
 
         where = f"Task {self.task_id!r}"
-        given = validate_conversation_ids(self.conversation_ids) if self.conversation_ids is not None else None
+        given = (
+            validate_conversation_ids(self.conversation_ids, where=f"{where}: conversation_ids")
+            if self.conversation_ids is not None
+            else None
+        )
         query = validate_search_query(self.search_query) if given is None else None
         # Created here, not in __init__: Airflow copies operators, and an Event cannot be copied.
         # Shared by the lookups, the search and the run, so that on_kill stops whichever is under way.

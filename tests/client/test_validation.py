@@ -131,7 +131,7 @@ def test_invalid_queries_say_what_is_wrong(query: Any, message: str) -> None:
         ("1,2,3", r"must be a list of ids, got a string.*XComArg"),
         ({"1": "a"}, "must be a list"),
         (7, "must be a list"),
-        ([], "is empty: there is nothing to mark read"),
+        ([], "is empty: there is no conversation to act on"),
     ],
 )
 def test_bad_id_collections_say_what_to_pass_instead(ids: Any, message: str) -> None:

@@ -311,4 +311,5 @@ def test_the_hooks_form_widgets_are_the_connection_modules() -> None:
         "max_retry_time",
         "verify_ssl",
         "app_id_code",
+        "admin_id",
     ]

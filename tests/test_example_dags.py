@@ -8,17 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from airflow import __version__ as airflow_version
-from packaging.version import Version
 
 from airflow_provider_intercom.links import CONVERSATION_URL_XCOM_KEY, IntercomConversationLink
+from airflow_provider_intercom.operators._resume_hints import AIRFLOW_LINE
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.conftest import EXAMPLE_DAGS
 from tests.helpers.dagrun import AIRFLOW_3, DagRunResult, load_dag, run_dag
 from tests.helpers.emulator_log import puts
 
 #: ApprovalOperator (standard provider) exists from Airflow 3.1.
-APPROVAL = Version(Version(airflow_version).base_version) >= Version("3.1")
+APPROVAL = AIRFLOW_LINE >= (3, 1)
 EXAMPLES = sorted(path.stem for path in EXAMPLE_DAGS.glob("*.py"))
 
 

@@ -13,23 +13,14 @@ Which actions keep the task state store (and with it the resume checkpoint) chan
 
 from __future__ import annotations
 
-import re
-
 from airflow import __version__ as _airflow_version
+from packaging.version import Version
 
 __all__ = ["AIRFLOW_LINE", "failure_hint", "no_checkpoint_note"]
 
 
-def _line(version: str) -> tuple[int, int]:
-    """``3.4.0b2`` -> ``(3, 4)``."""
-    match = re.match(r"(\d+)\.(\d+)", version)
-    if match is None:
-        raise ValueError(f"not an Airflow version: {version!r}")
-    return int(match[1]), int(match[2])
-
-
-#: The running Airflow's major and minor version.
-AIRFLOW_LINE = _line(_airflow_version)
+#: The running Airflow's major and minor version: ``3.4.0b2`` -> ``(3, 4)``.
+AIRFLOW_LINE: tuple[int, int] = (Version(_airflow_version).major, Version(_airflow_version).minor)
 
 _KEEP_OPTION = (
     'choose "Keep task state and resume" in the Clear dialog, or send "keep_task_state": true '

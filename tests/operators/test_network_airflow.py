@@ -125,13 +125,14 @@ def test_a_redirect_is_not_followed_and_fails_the_task_at_once(
         pytest.param("401", marks=pytest.mark.intercom_emulator(token="the-emulator-knows-another-token")),
     ],
 )
-def test_no_failure_callback_can_reach_the_token(
+def test_no_raised_error_can_reach_the_token(
     intercom_emulator: IntercomEmulator,
     monkeypatch: pytest.MonkeyPatch,
     failures: list[BaseException],
     kind: str,
     fault: str,
 ) -> None:
+    # What execute raises is what a failure callback, the log and an error tracker get.
     # (A TLS failure and a redirect: the tests above walk their errors too.)
     url = intercom_emulator.url
     if fault == "refused":

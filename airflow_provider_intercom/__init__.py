@@ -35,7 +35,13 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "Intercom",
-                "python-modules": ["airflow_provider_intercom.operators.intercom"],
+                "python-modules": [
+                    "airflow_provider_intercom.operators.intercom",
+                    "airflow_provider_intercom.operators.bulk",
+                    "airflow_provider_intercom.operators.actions",
+                    "airflow_provider_intercom.operators.messages",
+                    "airflow_provider_intercom.operators.search",
+                ],
             }
         ],
         "connection-types": [provider_connection_type()],

@@ -185,7 +185,20 @@ def _tag_from_upstream(emu: IntercomEmulator) -> None:
     assert [r.path for r in emu.requests].count("/tags") == 1
 
 
+def _reply_generated(emu: IntercomEmulator) -> None:
+    me = emu.admins()[0]["id"]  # no admin_id given: the token's owner replies
+    result = run_dag("example_intercom_reply_generated")
+
+    assert result.state == "success"
+    assert [entry["id"] for entry in result.xcom("reply")["updated"]] == ["3", "5", "9"]
+    for cid, amount in (("3", "19.99"), ("5", "42.00"), ("9", "7.50")):
+        (part,) = [p for p in emu.parts(cid, "comment", author_id=me) if "refund" in (p["body"] or "")]
+        assert f"${amount}" in part["body"]
+    assert sorted(r.path for r in _writes(emu)) == [f"/conversations/{cid}/reply" for cid in ("3", "5", "9")]
+
+
 CHECKS: dict[str, Callable[[IntercomEmulator], None]] = {
+    "example_intercom_reply_generated": _reply_generated,
     "example_intercom_close_stale": _close_stale,
     "example_intercom_reroute_teammate": _reroute_teammate,
     "example_intercom_tag_from_upstream": _tag_from_upstream,

@@ -9,7 +9,8 @@ and ``aiohttp`` is imported only when a run starts.
 
 from __future__ import annotations
 
-from airflow_provider_intercom.bulk._engine import AsyncBulkEngine, BulkOptions
+from airflow_provider_intercom.bulk._engine import AsyncBulkEngine
+from airflow_provider_intercom.bulk._options import BulkOptions, write_ahead_batch
 from airflow_provider_intercom.bulk._runner import BulkRun
 
-__all__ = ["AsyncBulkEngine", "BulkOptions", "BulkRun"]
+__all__ = ["AsyncBulkEngine", "BulkOptions", "BulkRun", "write_ahead_batch"]

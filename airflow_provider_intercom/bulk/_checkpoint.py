@@ -175,18 +175,20 @@ class Decision:
     reason: str = ""
 
 
-def decide(meta: Any, fingerprint: str, try_number: int) -> Decision:
+def decide(meta: Any, fingerprint: str, try_number: int, *, messages: bool = False) -> Decision:
     """Resume only a retry whose stored meta matches this input and is not a tombstone.
 
     :param meta: the stored meta value (None when there is none).
     :param fingerprint: this try's :func:`fingerprint`.
     :param try_number: this try's number (1 for the first).
+    :param messages: the run posts messages: the record of a run that succeeded (``complete``
+        with its done record) is resumed too, so that clearing the task posts nothing twice.
     """
     if meta is None:
         return Decision(False, "no checkpoint from an earlier try" if try_number > 1 else "")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         return Decision(False, "the checkpoint is unreadable (unknown format)")
-    if meta.get("complete"):
+    if meta.get("complete") and not (messages and isinstance(meta.get("done"), dict)):
         return Decision(False, "the last run completed; a complete run is never resumed")
     if try_number <= 1:
         return Decision(False, "this is the first try; a checkpoint is only resumed by a retry")
@@ -195,6 +197,9 @@ def decide(meta: Any, fingerprint: str, try_number: int) -> Decision:
     total, done = meta.get("total"), meta.get("done")
     if not isinstance(total, int) or total < 0 or (done is not None and not isinstance(done, dict)):
         return Decision(False, "the checkpoint is inconsistent (bad total or done record)")
+    started = meta.get("started", 0)
+    if messages and (not isinstance(started, int) or isinstance(started, bool) or not 0 <= started <= total):
+        return Decision(False, "the write-ahead record is inconsistent")
     # Every id confirmed but the task not succeeded (stopped before it could finish): resuming
     # sends nothing, which is right. A succeeded run leaves no record (or a tombstone) behind.
     return Decision(True)

@@ -1,16 +1,14 @@
 """The asyncio bulk engine: one request sent to many conversations at Intercom's rate limit.
 
-Every per-conversation write of the provider goes through it: the request (method, path, body)
-is a :class:`~airflow_provider_intercom.client._actions.ConversationRequest`, the same for every id.
-
-One dispatcher coroutine decides when the next request goes out: the rate-limit budget
-(:class:`~airflow_provider_intercom.client._ratelimit.RateLimitState`, fed by the
-``X-RateLimit-*`` headers) paces sends, and the concurrency target
-(:func:`~._concurrency.target_concurrency`, following measured latency) keeps enough requests in
-flight to use that budget whatever the latency. Each request is its own task; a failed one is
-judged by the same pure decisions as the sync client (:mod:`~airflow_provider_intercom.client._retry`)
-and, if it may be retried, queued for its retry time. The engine touches its state from the event
-loop only; :mod:`._runner` runs it in a thread and reads its counters.
+Every per-conversation request of the provider goes through it, as a
+:class:`~airflow_provider_intercom.client._actions.ConversationRequest`. One dispatcher coroutine
+decides when the next request goes out: the rate-limit budget
+(:class:`~airflow_provider_intercom.client._ratelimit.RateLimitState`) paces sends, and the
+concurrency target (:func:`~._concurrency.target_concurrency`) keeps enough in flight to use it
+whatever the latency. A failed request is judged by the client's pure decisions
+(:mod:`~airflow_provider_intercom.client._retry`) and queued for its retry time; a message whose
+fate is unknown is read back first (:mod:`._readback`). State is touched from the event loop only;
+:mod:`._runner` runs the engine in a thread and reads its counters.
 """
 
 from __future__ import annotations
@@ -20,25 +18,30 @@ import heapq
 import random
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_intercom.bulk._breaker import CircuitBreaker
 from airflow_provider_intercom.bulk._concurrency import LatencyEstimator, allowed_rate, target_concurrency
-from airflow_provider_intercom.bulk._summary import Outcome, error_entry, trim
+from airflow_provider_intercom.bulk._job import Job
+from airflow_provider_intercom.bulk._options import BulkOptions
+from airflow_provider_intercom.bulk._readback import READS_AFTER_AMBIGUOUS, after_read, first_read_at
+from airflow_provider_intercom.bulk._summary import (
+    Outcome,
+    cancelled_in_flight,
+    error_entry,
+    stopped_waiting,
+    trim,
+    unverified,
+)
+from airflow_provider_intercom.bulk._waker import Waker
 from airflow_provider_intercom.client._error import IntercomError
+from airflow_provider_intercom.client._message import find_part, is_ambiguous, is_conversation, not_the_conversation
 from airflow_provider_intercom.client._ratelimit import RateLimitState
 from airflow_provider_intercom.client._ratelimit_headers import WarningLogger
 from airflow_provider_intercom.client._responses import parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, should_retry
-from airflow_provider_intercom.client._validation import validate_positive_number
-from airflow_provider_intercom.client.facts import (
-    DEFAULT_PROGRESS_INTERVAL,
-    DEFAULT_RATE_LIMIT_BUDGET,
-    DEFAULT_XCOM_FIELDS,
-    MAX_CONCURRENCY_LIMIT,
-    RATE_LIMIT_WINDOW_SECONDS,
-)
+from airflow_provider_intercom.client.facts import MAX_CONCURRENCY_LIMIT, READ_BACK_GAP_SECONDS
 
 if TYPE_CHECKING:
     from airflow_provider_intercom.client import IntercomClient
@@ -49,73 +52,6 @@ if TYPE_CHECKING:
 _MAX_IDLE = 0.25
 #: Shortest wait for a send time; see :data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK`.
 _MIN_PACING_WAIT = 0.01
-
-
-@dataclass(frozen=True)
-class BulkOptions:
-    """How a bulk run behaves.
-
-    :param max_concurrency: requests in flight at most; None lets latency decide, up to
-        :data:`~airflow_provider_intercom.client.facts.MAX_CONCURRENCY_LIMIT`.
-    :param max_requests_per_minute: an optional ceiling below Intercom's limit.
-    :param ignore_not_found: count a missing conversation (404 ``not_found``) as skipped instead of failed.
-    :param xcom_fields: keys kept of each updated conversation; None keeps whole objects.
-    :param rate_limit_budget: seconds one id may spend waiting out 429s before it fails.
-    :param progress_interval: seconds between progress lines.
-    :param rate_limit_window: the rate-limit window's length in seconds: Intercom's documented
-        one; only a test server with shorter windows needs another.
-    """
-
-    max_concurrency: int | None = None
-    max_requests_per_minute: float | None = None
-    ignore_not_found: bool = False
-    xcom_fields: tuple[str, ...] | None = DEFAULT_XCOM_FIELDS
-    rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET
-    progress_interval: float = DEFAULT_PROGRESS_INTERVAL
-    rate_limit_window: float = RATE_LIMIT_WINDOW_SECONDS
-
-    def __post_init__(self) -> None:
-        if self.max_requests_per_minute is not None:
-            validate_positive_number(self.max_requests_per_minute, name="max_requests_per_minute", where="BulkOptions")
-        validate_positive_number(self.progress_interval, name="progress_interval", where="BulkOptions")
-
-
-@dataclass(frozen=True)
-class _Job:
-    index: int
-    attempt: int
-    first_sent: float | None
-    last_error: IntercomError | None = None
-
-
-class _Waker:
-    """Wakes the dispatcher after a timeout, on a stop, or (if it asked) when an answer arrives.
-
-    A dispatcher that only waits for the next send time does not need each answer: waking it for
-    every one would double the event loop's work per request.
-    """
-
-    def __init__(self) -> None:
-        self._future: asyncio.Future[None] | None = None
-        self._for_answers = False
-
-    async def wait(self, timeout: float, *, for_answers: bool) -> None:
-        loop = asyncio.get_running_loop()
-        self._for_answers = for_answers
-        future = self._future = loop.create_future()
-        handle = loop.call_later(max(timeout, 0.0), self.wake)
-        try:
-            await future
-        finally:
-            handle.cancel()
-
-    def wake(self) -> None:
-        if self._future is not None and not self._future.done():
-            self._future.set_result(None)
-
-    def answer_arrived(self) -> None:
-        if self._for_answers:
-            self.wake()
 
 
 class AsyncBulkEngine:
@@ -170,15 +106,29 @@ class AsyncBulkEngine:
         #: An unexpected exception in a request task (a bug); :meth:`run` re-raises it.
         self.bug: BaseException | None = None
         self._stopped = False
-        self._waker = _Waker()
+        self._waker = Waker()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._retries: list[tuple[float, int, _Job]] = []
+        self._retries: list[tuple[float, int, Job]] = []
         self._seq = 0
+        #: Messages: how many conversations were read back.
+        self.read_backs = 0
+        #: Write-ahead (messages, durable runs): ids at or past this index are not sent until
+        #: :meth:`release` moves it on; None sends without waiting.
+        self.released: int | None = None
+        #: The index of the next id that has not been sent yet (for the write-ahead record).
+        self.wanted = 0
+        self._read_below = 0
+        self._read_after = 0.0
 
     @property
     def in_flight(self) -> int:
         """Requests on the wire now."""
         return self.state.in_flight
+
+    def release(self, upto: int) -> None:
+        """Allow sends to ids whose index is below ``upto`` (recorded as started). Call from the loop."""
+        self.released = max(self.released or 0, upto)
+        self._waker.wake()
 
     def stop(self) -> None:
         """Send nothing more; requests on the wire are cancelled. Call from the engine's loop."""
@@ -186,14 +136,24 @@ class AsyncBulkEngine:
         self._waker.wake()
 
     async def run(
-        self, conversation_ids: Sequence[str], request: ConversationRequest, done: Collection[int] = ()
+        self,
+        conversation_ids: Sequence[str],
+        request: ConversationRequest,
+        done: Collection[int] = (),
+        *,
+        read_below: int = 0,
+        read_after: float = 0.0,
     ) -> None:
         """Send ``request`` to every id not in ``done``; outcomes land in :attr:`outcomes`.
 
         :param conversation_ids: validated, de-duplicated ids.
         :param request: what to send to each id.
         :param done: indexes confirmed by an earlier try; listed as resumed, not sent.
+        :param read_below: messages: ids with a lower index may have been sent by an earlier try,
+            and are read back before their send.
+        :param read_after: UNIX seconds from which an earlier try may have sent them.
         """
+        self._read_below, self._read_after = (read_below, read_after) if request.message is not None else (0, 0.0)
         total = len(conversation_ids)
         self.outcomes = [None] * total
         self.confirmed = bytearray(total)
@@ -211,23 +171,25 @@ class AsyncBulkEngine:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await transport.close()
             for _, _, job in self._retries:
-                if job.last_error is not None and self.outcomes[job.index] is None:
-                    self.outcomes[job.index] = ("failed", _stopped_waiting(conversation_ids[job.index], job.last_error))
+                if self.outcomes[job.index] is None and (job.reads or job.last_error is not None):
+                    left = stopped_waiting(conversation_ids[job.index], job.last_error, reading_back=job.reads > 0)
+                    self.outcomes[job.index] = ("failed", left)
 
     async def _dispatch(
         self, ids: Sequence[str], request: ConversationRequest, transport: AiohttpTransport, todo: Any
     ) -> None:
-        upcoming: _Job | None = None
+        upcoming: Job | None = None
         while not self._stopped:
             now = self._clock()
             if upcoming is None:
-                index = next(todo, None)
-                upcoming = _Job(index, 1, None) if index is not None else None
+                upcoming = self._next_job(todo, len(ids))
             retry_ready = bool(self._retries) and self._retries[0][0] <= now
             # Until Intercom has answered once, one id at a time, retries included: a bad token, a
             # plan restriction or an unreachable host then costs one id's attempts, not a burst.
             probing = self.answered == 0 and bool(self._retries or self._tasks)
-            if not retry_ready and (upcoming is None or probing):
+            # Write-ahead: a message to an id whose start is not recorded yet waits for the record.
+            held = upcoming is not None and self.released is not None and upcoming.index >= self.released
+            if not retry_ready and (upcoming is None or probing or held):
                 if upcoming is None and not self._retries and not self._tasks:
                     return
                 until = self._retries[0][0] - now if self._retries else _MAX_IDLE
@@ -260,6 +222,15 @@ class AsyncBulkEngine:
         if self.bug is not None:
             raise self.bug
 
+    def _next_job(self, todo: Any, total: int) -> Job | None:
+        index = next(todo, None)
+        self.wanted = total if index is None else index
+        if index is None:
+            return None
+        if index < self._read_below:
+            return Job(index, 1, None, reads=1, sent_after=self._read_after)
+        return Job(index, 1, None)
+
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
@@ -271,27 +242,44 @@ class AsyncBulkEngine:
         self._waker.answer_arrived()
 
     async def _attempt(
-        self, job: _Job, seq: int, cid: str, request: ConversationRequest, transport: AiohttpTransport
+        self, job: Job, seq: int, cid: str, request: ConversationRequest, transport: AiohttpTransport
     ) -> None:
+        if job.reads:
+            try:
+                await self._read_back(job, seq, cid, request, transport)
+            except asyncio.CancelledError:
+                self.outcomes[job.index] = ("failed", cancelled_in_flight(cid))
+                raise
+            return
         info = self._client.request_info(request.method, request.path_for(cid), idempotent=request.idempotent)
         started, sent_at = self._clock(), self._wall_clock()
-        job = job if job.first_sent is not None else replace(job, first_sent=started)
+        if job.first_sent is None:
+            job = replace(job, first_sent=started)
+        if request.message is not None and (job.sent_after is None or job.created_at is None):
+            stamp = int(sent_at) if request.message.stamp_created_at and job.created_at is None else job.created_at
+            job = replace(job, sent_after=sent_at if job.sent_after is None else job.sent_after, created_at=stamp)
         status: int | None = None
         headers = None
         recorded = False
         try:
-            status, headers, content = await transport.send(info, body=request.encoded)
+            status, headers, content = await transport.send(info, body=request.payload(cid, created_at=job.created_at))
             self.latency.observe(self._clock() - started)
             self.state.on_answer(headers, status, seq, sent_at, now=self._wall_clock())
             recorded = True
             self.answered += 1
             answer = parse_response(status, headers, content, info)
+            if request.message is not None and not is_conversation(answer, cid):
+                raise not_the_conversation(status, info, cid)
         except IntercomError as err:
             if not recorded:
                 self.state.on_answer(headers, status, seq, sent_at, now=self._wall_clock())
                 recorded = True
             reason = request.already_done.get(err.code or "") if err.status is not None else None
-            if reason is not None:
+            if request.message is not None and is_ambiguous(err) and not self._stopped:
+                # The message may have been posted: find out before sending it again.
+                read_at = first_read_at(started, info.timeout, self._clock())
+                self._schedule(replace(job, last_error=err, reads=READS_AFTER_AMBIGUOUS, read_failures=0), read_at)
+            elif reason is not None:
                 # The action is already in effect (untagging an untagged conversation): done.
                 self._finish(job.index, "skipped", {**error_entry(cid, err), "reason": reason})
                 self.confirmed[job.index] = 1
@@ -299,7 +287,7 @@ class AsyncBulkEngine:
                 self._failed(job, cid, err)
         except asyncio.CancelledError:
             # Stopped while on the wire: it may have been applied, so it is not confirmed.
-            self.outcomes[job.index] = ("failed", _cancelled_in_flight(cid))
+            self.outcomes[job.index] = ("failed", cancelled_in_flight(cid))
             raise
         else:
             self.outcomes[job.index] = ("updated", self._entry(cid, answer, request))
@@ -310,29 +298,83 @@ class AsyncBulkEngine:
             if not recorded:
                 self.state.on_answer(None, None, seq, sent_at, now=self._wall_clock())
 
+    async def _read_back(
+        self, job: Job, seq: int, cid: str, request: ConversationRequest, transport: AiohttpTransport
+    ) -> None:
+        """Read the conversation back and look for the message; then send, read again, or finish."""
+        assert request.message is not None
+        assert job.sent_after is not None
+        info = self._client.request_info("GET", f"/conversations/{cid}")
+        started, sent_at = self._clock(), self._wall_clock()
+        self.read_backs += 1
+        status: int | None = None
+        headers = None
+        try:
+            status, headers, content = await transport.send(info, body=None)
+            self.latency.observe(self._clock() - started)
+            self.answered += 1
+            answer = parse_response(status, headers, content, info)
+            if not is_conversation(answer, cid):
+                raise not_the_conversation(status, info, cid)
+        except IntercomError as err:
+            self._read_failed(job, cid, err)
+            return
+        finally:
+            self.state.on_answer(headers, status, seq, sent_at, now=self._wall_clock())
+        found = find_part(answer, request.message, request.text_for(cid), sent_after=job.sent_after)
+        step = after_read(found, job.reads)
+        if step == "posted":
+            self._finish(job.index, "updated", {"id": cid, "verified": True})
+            self.confirmed[job.index] = 1
+            self.breaker.record(None)
+        elif step == "unverified":
+            self._finish(job.index, "failed", unverified(cid, "more than 500 newer parts hide the older ones"))
+        elif step == "read_again":
+            self._schedule(replace(job, reads=job.reads - 1, read_failures=0), self._clock() + READ_BACK_GAP_SECONDS)
+        elif job.attempt > self._policy.max_retries and job.last_error is not None:
+            # Not posted, and out of attempts: fail with what the last send met.
+            self._finish(job.index, "failed", error_entry(cid, job.last_error))
+            self.retryable_failures += 1
+        else:
+            attempt = job.attempt + 1 if job.last_error is not None else job.attempt
+            self._schedule(replace(job, reads=0, attempt=attempt), self._clock())
+
+    def _read_failed(self, job: Job, cid: str, err: IntercomError) -> None:
+        if err.status == 404 and err.scope == "id":  # the conversation is gone
+            self._finish(job.index, "skipped" if self._options.ignore_not_found else "failed", error_entry(cid, err))
+            return
+        failures = job.read_failures + 1
+        delay = self._delay(err, failures)
+        elapsed = self._clock() - (job.first_sent if job.first_sent is not None else self._clock())
+        if not self._stopped and should_retry(err, attempt=failures, elapsed=elapsed, delay=delay, policy=self._policy):
+            self._schedule(replace(job, read_failures=failures), self._clock() + delay)
+            return
+        self._finish(job.index, "failed", unverified(cid, f"reading the conversation back failed: {err.message}", err))
+        self.retryable_failures += not err.permanent
+
+    def _delay(self, err: IntercomError, attempt: int) -> float:
+        return retry_delay(
+            attempt, policy=self._policy, rand=self._rand(), now=self._wall_clock(), rate_limited=err.status == 429,
+            reset_at=err.reset_at, window=self.state.window,
+        )  # fmt: skip
+
+    def _schedule(self, job: Job, at: float) -> None:
+        self._seq += 1
+        heapq.heappush(self._retries, (at, self._seq, job))
+
     def _entry(self, cid: str, answer: dict[str, Any], request: ConversationRequest) -> dict[str, Any]:
         if request.answer == "tag":
             # The answer is the tag: the entry names the conversation, and which tag.
             return {"id": cid, "tag_id": answer.get("id")}
         return trim(answer, self._options.xcom_fields)
 
-    def _failed(self, job: _Job, cid: str, err: IntercomError) -> None:
+    def _failed(self, job: Job, cid: str, err: IntercomError) -> None:
         assert job.first_sent is not None
         elapsed = self._clock() - job.first_sent
-        delay = retry_delay(
-            job.attempt,
-            policy=self._policy,
-            rand=self._rand(),
-            now=self._wall_clock(),
-            rate_limited=err.status == 429,
-            reset_at=err.reset_at,
-            window=self.state.window,
-        )
+        delay = self._delay(err, job.attempt)
         retry = should_retry(err, attempt=job.attempt, elapsed=elapsed, delay=delay, policy=self._policy)
         if retry and not self._stopped:
-            self._seq += 1
-            retry_job = replace(job, attempt=job.attempt + 1, last_error=err)
-            heapq.heappush(self._retries, (self._clock() + delay, self._seq, retry_job))
+            self._schedule(replace(job, attempt=job.attempt + 1, last_error=err), self._clock() + delay)
             return
         final = err.after_attempts(job.attempt, elapsed) if job.attempt > 1 else err
         if self._options.ignore_not_found and final.status == 404 and final.scope == "id":
@@ -354,21 +396,3 @@ class AsyncBulkEngine:
     def _finish(self, index: int, kind: str, entry: dict[str, Any]) -> None:
         self.outcomes[index] = (kind, entry)
         self.finished += 1
-
-
-def _stopped_waiting(cid: str, error: IntercomError) -> dict[str, Any]:
-    # Sent before, and failed: it may have been applied (a 5xx, a timeout), so it is not confirmed.
-    entry = error_entry(cid, error)
-    entry.update(reason="cancelled", message=f"the run was stopped while waiting to retry after: {error.message}")
-    return entry
-
-
-def _cancelled_in_flight(cid: str) -> dict[str, Any]:
-    return {
-        "id": cid,
-        "reason": "cancelled",
-        "status": None,
-        "code": None,
-        "message": "the run was stopped while this update was on the wire; it may have been applied",
-        "request_id": None,
-    }

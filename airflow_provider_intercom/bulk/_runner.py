@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
-from airflow_provider_intercom.bulk._engine import AsyncBulkEngine, BulkOptions
+from airflow_provider_intercom.bulk._engine import AsyncBulkEngine
+from airflow_provider_intercom.bulk._options import BulkOptions
 from airflow_provider_intercom.bulk._summary import build_summary, progress_line
 from airflow_provider_intercom.client._actions import ConversationRequest
 from airflow_provider_intercom.client._error import IntercomError
+from airflow_provider_intercom.client.facts import WRITE_AHEAD_SECONDS
 
 #: How often the main thread looks up from waiting (for signals, progress and checkpoints).
 _POLL = 0.1
 #: How long a stopped run may take to cancel what is on the wire and close its connections.
 STOP_GRACE = 2.0
+#: Fewest ids one write-ahead record lets go out (the first one, before any rate is measured).
+MIN_WRITE_AHEAD = 10
 
 
 class _Log(Protocol):
@@ -58,6 +63,7 @@ class BulkRun:
         self._log = log
         self._clock = clock
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._started = 0.0
         self._stop_requested = stop_event or threading.Event()
         #: The summary of the run, kept even when the run was interrupted.
         self.summary: dict[str, Any] | None = None
@@ -84,6 +90,10 @@ class BulkRun:
         done: Collection[int] = (),
         on_checkpoint: Callable[[bytes], None] | None = None,
         checkpoint_interval: float = 5.0,
+        read_below: int = 0,
+        read_after: float = 0.0,
+        write_ahead: Callable[[int], bool] | None = None,
+        write_ahead_batch: int = 1,
     ) -> dict[str, Any]:
         """Run to the end (or to a stop) and return the summary.
 
@@ -94,10 +104,17 @@ class BulkRun:
             byte per id) every ``checkpoint_interval`` seconds, and once more at the end, also
             when the run is interrupted.
         :param checkpoint_interval: seconds between checkpoints.
+        :param read_below: messages: ids with a lower index are read back before their send (an
+            earlier try may have sent them).
+        :param read_after: UNIX seconds from which an earlier try may have sent them.
+        :param write_ahead: messages: called from this thread with an index before any id at or
+            past the last one given is sent; it records that ids below it may have been sent, and
+            returns whether the record was written. The run stops if it was not.
+        :param write_ahead_batch: how many ids one write-ahead record lets go out at most.
         :raises IntercomError: an unexpected error of the run itself; an error that stopped the run
             for every id is :attr:`fatal`, not raised.
         """
-        started = self._clock()
+        started = self._started = self._clock()
         failure: list[BaseException] = []
         # Waited on instead of Thread.join: an exception raised by a signal handler inside join()
         # (execution_timeout's SIGALRM) can leave the thread marked stopped while it still runs
@@ -111,13 +128,18 @@ class BulkRun:
             try:
                 if self._stop_requested.is_set():
                     self.engine.stop()
-                loop.run_until_complete(self.engine.run(conversation_ids, request, done))
+                loop.run_until_complete(
+                    self.engine.run(conversation_ids, request, done, read_below=read_below, read_after=read_after)
+                )
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
                 failure.append(exc)
             finally:
                 loop.close()
                 finished.set()
 
+        if write_ahead is not None:
+            self.engine.released = 0
+            self._write_ahead(write_ahead, write_ahead_batch, len(conversation_ids), direct=True)
         thread = threading.Thread(target=main, name="intercom-bulk", daemon=True)
         next_progress = started + self._options.progress_interval
         next_checkpoint = started + checkpoint_interval
@@ -128,6 +150,8 @@ class BulkRun:
                 if self._stop_requested.is_set() and not forwarded:
                     self.stop()  # the shared event was set from outside: tell the loop
                     forwarded = True
+                if write_ahead is not None:
+                    self._write_ahead(write_ahead, write_ahead_batch, len(conversation_ids))
                 now = self._clock()
                 if now >= next_progress:
                     self._progress(len(conversation_ids), now - started)
@@ -149,6 +173,36 @@ class BulkRun:
             raise failure[0]
         return self.summary
 
+    def _write_ahead(self, write: Callable[[int], bool], most: int, total: int, *, direct: bool = False) -> None:
+        """Record the next batch of ids as started before the engine may send to them.
+
+        A batch is about :data:`~airflow_provider_intercom.client.facts.WRITE_AHEAD_SECONDS` of sends
+        at the rate measured so far (``most`` at Intercom's full rate), so that a killed try leaves
+        about that many ids to read back whatever the rate.
+        """
+        engine = self.engine
+        released = engine.released or 0
+        elapsed = self._clock() - self._started
+        measured = engine.wanted / elapsed * WRITE_AHEAD_SECONDS if elapsed > 0 else 0.0
+        batch = max(min(most, MIN_WRITE_AHEAD), min(most, math.ceil(measured)))
+        # Ahead by half a batch, so that the engine never waits for this thread's next poll.
+        if released >= total or released - engine.wanted > batch // 2:
+            return
+        upto = min(total, max(released, engine.wanted) + batch)
+        if not write(upto):
+            self._log.warning(
+                "Stopping: the write-ahead record could not be written, and no message is sent unrecorded; "
+                "a retry of the task resumes from the last record."
+            )
+            self.stop()
+            return
+        loop = self._loop
+        if direct or loop is None:
+            engine.released = upto  # the loop has not started: nothing reads it yet
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed in between: nothing left to send
+                loop.call_soon_threadsafe(engine.release, upto)
+
     def _progress(self, total: int, elapsed: float) -> None:
         engine = self.engine
         self._log.info(
@@ -165,6 +219,7 @@ class BulkRun:
             requests=engine.state.sent,
             rate_limited=engine.state.rate_limited,
             elapsed=elapsed,
+            read_backs=engine.read_backs,
         )
         counts = summary["counts"]
         self._log.info(

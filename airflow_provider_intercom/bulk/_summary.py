@@ -5,13 +5,16 @@ UI shows XCom top down (on a PostgreSQL metadata DB, JSONB orders keys itself, s
 best-effort there)::
 
     {"counts":  {"total", "updated", "skipped", "failed", "resumed", "requests",
-                 "rate_limited_responses", "elapsed_seconds"},
-     "updated": [{"id", "read", "state", "updated_at"} | {"id", "resumed": true}, ...],  # input order
+                 "rate_limited_responses", "read_backs", "elapsed_seconds"},
+     "updated": [{"id", "read", "state", "updated_at"} | {"id", "resumed": true}
+                 | {"id", "verified": true}, ...],  # input order
      "skipped": [{"id", "reason", "status", "code", "message", "request_id"}, ...],
      "failed":  [{"id", "reason", "status", "code", "message", "request_id"}, ...]}
 
 An id confirmed by an earlier try of the task (durable runs) is listed as ``{"id", "resumed":
-true}``: only its id is known now, not the fields its answer carried.
+true}``: only its id is known now, not the fields its answer carried. A message found posted by a
+read-back after its answer was lost (:mod:`airflow_provider_intercom.client._message`) is listed as
+``{"id", "verified": true}``; ``read_backs`` counts those reads (``requests`` includes them).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ def build_summary(
     requests: int,
     rate_limited: int,
     elapsed: float,
+    read_backs: int = 0,
 ) -> dict[str, Any]:
     """Account for every id, in input order.
 
@@ -78,6 +82,7 @@ def build_summary(
     :param resumed: how many outcomes are ids confirmed by an earlier try.
     :param requests: requests answered (or failed) in this try.
     :param rate_limited: how many of those were 429s.
+    :param read_backs: how many of those read a conversation back to find a message.
     :param elapsed: seconds the run took.
     """
     buckets: dict[str, list[dict[str, Any]]] = {"updated": [], "skipped": [], "failed": []}
@@ -94,6 +99,7 @@ def build_summary(
         "resumed": resumed,
         "requests": requests,
         "rate_limited_responses": rate_limited,
+        "read_backs": read_backs,
         "elapsed_seconds": round(elapsed, 3),
     }
     return {"counts": counts, **buckets}
@@ -115,3 +121,53 @@ def progress_line(done: int, total: int, elapsed: float, rate_limited: int, in_f
         f"Intercom bulk update: {done}/{total} done ({percent:.0f}%), {rate:.1f}/s, {in_flight} in flight, "
         f"{rate_limited} rate-limited (429) answers, ETA {eta}"
     )
+
+
+def stopped_waiting(conversation_id: str, error: IntercomError | None, *, reading_back: bool = False) -> dict[str, Any]:
+    """The entry of an id the run stopped while it waited to retry, or to read a message back.
+
+    :param conversation_id: the id.
+    :param error: the last failure, which may have been applied (a 5xx, a timeout), so the id is
+        not confirmed; None for a message an earlier try may have sent.
+    :param reading_back: a message was waiting to be read back.
+    """
+    entry = error_entry(conversation_id, error)
+    if reading_back:
+        message = (
+            "the run was stopped before this message could be read back: it may have been posted, and a "
+            "retry of the task reads it back before sending anything"
+        )
+    else:
+        message = f"the run was stopped while waiting to retry after: {error.message if error else 'a failure'}"
+    entry.update(reason="cancelled", message=message)
+    return entry
+
+
+def cancelled_in_flight(conversation_id: str) -> dict[str, Any]:
+    """The entry of an id whose request was on the wire when the run stopped.
+
+    :param conversation_id: the id.
+    """
+    return {
+        "id": conversation_id,
+        "reason": "cancelled",
+        "status": None,
+        "code": None,
+        "message": "the run was stopped while this request was on the wire; it may have been applied",
+        "request_id": None,
+    }
+
+
+def unverified(conversation_id: str, why: str, error: IntercomError | None = None) -> dict[str, Any]:
+    """The entry of a message whose fate is unknown and could not be read back: it is not re-sent.
+
+    :param conversation_id: the id.
+    :param why: what kept the read-back from deciding.
+    :param error: the error of the last read-back, if one failed.
+    """
+    entry = error_entry(conversation_id, error) if error is not None else error_entry(conversation_id, None)
+    entry.update(
+        reason="unverified",
+        message=f"the message may have been posted, and was not sent again: {why}. Check the conversation in Intercom.",
+    )
+    return entry

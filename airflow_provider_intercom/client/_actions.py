@@ -10,6 +10,7 @@ documents for the operation (REST API 2.16: ``manageConversation``, ``attachTagT
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -18,6 +19,13 @@ from functools import cached_property
 from typing import Any, Literal
 
 from airflow_provider_intercom.client._error import IntercomValidationError
+from airflow_provider_intercom.client._message import (
+    ASSIGNMENT_PART_TYPES,
+    MessageSpec,
+    validate_attachment_urls,
+    validate_body,
+    validate_message_type,
+)
 from airflow_provider_intercom.client._validation import _describe as describe
 
 __all__ = [
@@ -28,6 +36,7 @@ __all__ = [
     "close_request",
     "encode_body",
     "open_request",
+    "reply_request",
     "snooze_request",
     "tag_request",
     "untag_request",
@@ -53,6 +62,8 @@ PAST_TENSE: Mapping[str, str] = {
     "unassign": "unassigned",
     "tag": "tagged",
     "untag": "untagged",
+    "reply": "replied to",
+    "note": "given a note",
 }
 
 
@@ -86,6 +97,10 @@ class ConversationRequest:
         does not carry the tag answers 404 ``tag_not_found``.
     :param key: what identifies the request across tries of a task when the body alone would not
         (a snooze time computed from when each try runs); None means the body.
+    :param message: set when the request posts a part a person sees (a reply, a note, a close
+        or an assignment with a ``body``): it is then never re-sent without reading the
+        conversation back first (:mod:`._message`).
+    :param bodies: per-conversation message bodies, replacing ``body["body"]`` for each id.
     """
 
     action: str
@@ -96,6 +111,8 @@ class ConversationRequest:
     answer: Answer = "conversation"
     already_done: Mapping[str, str] = field(default_factory=dict)
     key: Mapping[str, Any] | None = None
+    message: MessageSpec | None = None
+    bodies: Mapping[str, str] | None = None
 
     def path_for(self, conversation_id: str) -> str:
         """The path of this request for one conversation.
@@ -112,7 +129,32 @@ class ConversationRequest:
             "method": self.method,
             "path": self.path,
             "body": dict(self.key if self.key is not None else self.body or {}),
+            **({"bodies_sha256": _bodies_digest(self.bodies)} if self.bodies is not None else {}),
         }
+
+    def text_for(self, conversation_id: str) -> str:
+        """The message body sent to one conversation (a message request only).
+
+        :param conversation_id: one of the run's ids.
+        """
+        if self.bodies is not None:
+            return self.bodies[conversation_id]
+        return str((self.body or {}).get("body", ""))
+
+    def payload(self, conversation_id: str, *, created_at: int | None = None) -> bytes | None:
+        """The body sent to one conversation: the shared one, or with its own text and ``created_at``.
+
+        :param conversation_id: one of the run's ids.
+        :param created_at: UNIX seconds to send as ``created_at`` (replies), or None.
+        """
+        if self.body is None or (self.bodies is None and created_at is None):
+            return self.encoded
+        body = dict(self.body)
+        if self.bodies is not None:
+            body["body"] = self.bodies[conversation_id]
+        if created_at is not None:
+            body["created_at"] = created_at
+        return encode_body(body)
 
     @cached_property
     def encoded(self) -> bytes | None:
@@ -146,18 +188,82 @@ def update_request(body: Mapping[str, Any]) -> ConversationRequest:
     return ConversationRequest("update", "PUT", "/conversations/{id}", dict(body))
 
 
-def _parts(action: str, body: dict[str, Any]) -> ConversationRequest:
-    # Close, open, snooze and assign leave the same state when sent twice. (With a visible message
-    # in ``body`` they would not: those are the messages issue's, and not built here.)
-    return ConversationRequest(action, "POST", "/conversations/{id}/parts", body)
+def _bodies_digest(bodies: Mapping[str, str]) -> str:
+    canonical = json.dumps(dict(bodies), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def close_request(admin_id: str) -> ConversationRequest:
+def _parts(action: str, body: dict[str, Any], message: MessageSpec | None = None) -> ConversationRequest:
+    # Close, open, snooze and assign leave the same state when sent twice; with a ``body`` they
+    # also post a part a person sees, which must not be posted twice.
+    return ConversationRequest(
+        action, "POST", "/conversations/{id}/parts", body, idempotent=message is None, message=message
+    )
+
+
+def _with_body(body: dict[str, Any], text: Any, part_types: frozenset[str], where: str) -> MessageSpec | None:
+    """Add an optional message ``body`` to a close or an assignment; its part is then a message."""
+    if text is None:
+        return None
+    body["body"] = validate_body(text, where=f"{where}body")
+    return MessageSpec(part_types, body["admin_id"])
+
+
+def close_request(admin_id: str, body: str | None = None, *, where: str = "") -> ConversationRequest:
     """Close: ``POST /conversations/{id}/parts`` ``{"message_type": "close", "type": "admin", ...}``.
 
     :param admin_id: the admin performing the action.
+    :param body: a message posted with the close, as the close part's own body (one part, not a
+        separate reply); None posts none.
+    :param where: what messages start with, e.g. ``"Task 'close': "``.
     """
-    return _parts("close", {"message_type": "close", "type": "admin", "admin_id": validate_admin_id(admin_id)})
+    request: dict[str, Any] = {"message_type": "close", "type": "admin", "admin_id": validate_admin_id(admin_id)}
+    return _parts("close", request, _with_body(request, body, frozenset({"close"}), where))
+
+
+def reply_request(
+    admin_id: str,
+    body: Any,
+    message_type: Any,
+    *,
+    skip_notifications: bool = False,
+    attachment_urls: Any = None,
+    where: str = "",
+) -> ConversationRequest:
+    """An admin's reply or note: ``POST /conversations/{id}/reply`` ``{"message_type", "type": "admin", ...}``.
+
+    :param admin_id: the admin it is posted as.
+    :param body: the text (plain text or HTML).
+    :param message_type: ``"comment"`` (the customer sees it) or ``"note"`` (teammates only).
+    :param skip_notifications: do not notify the customer or teammates.
+    :param attachment_urls: up to 10 image URLs.
+    :param where: what messages start with, e.g. ``"Task 'reply': "``.
+    :raises IntercomValidationError: if a value is invalid.
+    """
+    kind = validate_message_type(message_type, where=f"{where}message_type")
+    request: dict[str, Any] = {
+        "message_type": kind,
+        "type": "admin",
+        "admin_id": validate_admin_id(admin_id),
+        "body": validate_body(body, where=f"{where}body"),
+    }
+    if not isinstance(skip_notifications, bool):
+        raise IntercomValidationError(
+            f"{where}skip_notifications must be True or False; got {describe(skip_notifications)}."
+        )
+    if skip_notifications:
+        request["skip_notifications"] = True
+    urls = validate_attachment_urls(attachment_urls, where=f"{where}attachment_urls")
+    if urls:
+        request["attachment_urls"] = urls
+    return ConversationRequest(
+        "reply" if kind == "comment" else "note",
+        "POST",
+        "/conversations/{id}/reply",
+        request,
+        idempotent=False,
+        message=MessageSpec(frozenset({kind}), request["admin_id"], stamp_created_at=True),
+    )
 
 
 def open_request(admin_id: str) -> ConversationRequest:
@@ -196,7 +302,9 @@ def validate_assignee(assignee_id: Any, assignee_type: Any, *, where: str = "") 
     return None if assignee_id is None else validate_admin_id(assignee_id, where=f"{where}assignee_id")
 
 
-def assign_request(admin_id: str, assignee_id: Any, assignee_type: str = "admin") -> ConversationRequest:
+def assign_request(
+    admin_id: str, assignee_id: Any, assignee_type: str = "admin", body: str | None = None, *, where: str = ""
+) -> ConversationRequest:
     """Assign to an admin or a team, or unassign: ``{"message_type": "assignment", ...}``.
 
     Assigning a closed conversation reopens it (Intercom's behaviour).
@@ -204,18 +312,19 @@ def assign_request(admin_id: str, assignee_id: Any, assignee_type: str = "admin"
     :param admin_id: the admin performing the action.
     :param assignee_id: the admin or team to assign to; None unassigns (``"0"``).
     :param assignee_type: ``"admin"`` or ``"team"``.
+    :param body: a message posted with the assignment, as its part's own body; None posts none.
+    :param where: what messages start with.
     :raises IntercomValidationError: if a value is invalid.
     """
     assignee = validate_assignee(assignee_id, assignee_type)
-    return _parts(
-        "assign" if assignee is not None else "unassign",
-        {
-            "message_type": "assignment",
-            "type": assignee_type,
-            "admin_id": validate_admin_id(admin_id),
-            "assignee_id": UNASSIGNED if assignee is None else assignee,
-        },
-    )
+    request: dict[str, Any] = {
+        "message_type": "assignment",
+        "type": assignee_type,
+        "admin_id": validate_admin_id(admin_id),
+        "assignee_id": UNASSIGNED if assignee is None else assignee,
+    }
+    message = _with_body(request, body, ASSIGNMENT_PART_TYPES, where)
+    return _parts("assign" if assignee is not None else "unassign", request, message)
 
 
 def tag_request(admin_id: str, tag_id: str) -> ConversationRequest:

@@ -94,6 +94,14 @@ APP_RATE_LIMIT_PER_WINDOW = 1667
 WORKSPACE_RATE_LIMIT_PER_WINDOW = 4167
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
+#: "The maximum number of conversation parts that can be returned via the API is 500. If you have
+#: more than that we will return the 500 most recent conversation parts." (2.16, Retrieve a conversation)
+MAX_RETURNED_PARTS = 500
+#: "You can include up to 10 URLs" (``admin_reply_conversation_request.attachment_urls``).
+MAX_ATTACHMENT_URLS = 10
+#: ``message_type`` of an admin reply: ``comment`` is seen by the customer, ``note`` by teammates only.
+REPLY_MESSAGE_TYPES = ("comment", "note")
+
 # -- Client defaults -----------------------------------------------------------------------------
 
 DEFAULT_TIMEOUT = 30.0
@@ -114,6 +122,19 @@ DEFAULT_RATE_LIMIT_BUDGET = 300.0
 DEFAULT_PROGRESS_INTERVAL = 10.0
 #: Hard ceiling on requests in flight in one bulk run.
 MAX_CONCURRENCY_LIMIT = 256
+
+# -- Messages: exactly once (docs/messages.md) ----------------------------------------------------
+
+#: Seconds of clock difference allowed between the worker and Intercom when a part's
+#: ``created_at`` is compared with when it was sent.
+CLOCK_SKEW_SECONDS = 120.0
+#: Seconds between the two read-backs that must both miss a message before it is sent again.
+READ_BACK_GAP_SECONDS = 3.0
+#: Seconds of sends one write-ahead record of a bulk message run covers, at most.
+WRITE_AHEAD_SECONDS = 1.0
+#: How long a message run that succeeded keeps its record of what it posted, so that clearing the
+#: task posts nothing twice.
+MESSAGE_RECORD_RETENTION_DAYS = 30
 
 # -- Emulator ------------------------------------------------------------------------------------
 

@@ -28,6 +28,10 @@ from airflow_provider_intercom.operators.intercom import (
     IntercomMarkConversationReadOperator,
     IntercomUpdateConversationOperator,
 )
+from airflow_provider_intercom.operators.messages import (
+    IntercomReplyToConversationOperator,
+    IntercomReplyToConversationsOperator,
+)
 from airflow_provider_intercom.operators.search import IntercomSearchConversationsOperator
 
 __all__ = [
@@ -39,6 +43,8 @@ __all__ = [
     "IntercomMarkConversationsReadOperator",
     "IntercomOpenConversationOperator",
     "IntercomOpenConversationsOperator",
+    "IntercomReplyToConversationOperator",
+    "IntercomReplyToConversationsOperator",
     "IntercomSearchConversationsOperator",
     "IntercomSnoozeConversationOperator",
     "IntercomSnoozeConversationsOperator",

@@ -45,6 +45,11 @@ _PERMANENT_HINT = (
     "No retry can fix these: correct the ids or the input (see each error), then clear the task; "
     "to skip deleted conversations (not_found), set ignore_not_found=True."
 )
+#: What a run with messages that could not be verified advises; it is not retried, lest one be posted twice.
+_UNVERIFIED_HINT = (
+    "Messages marked 'unverified' may have been posted: check those conversations in Intercom. The task is "
+    "not retried, so that none is posted twice; to post them again anyway, set resend=True and clear the task."
+)
 #: The template fields every bulk operator has.
 BULK_TEMPLATE_FIELDS: tuple[str, ...] = ("conversation_ids", "search_query", "intercom_conn_id")
 
@@ -80,7 +85,13 @@ class BulkConversationsOperator(BaseOperator):
         reason ``rate_limited``.
     :param progress_interval: seconds between progress lines in the task log.
     :param resume: on Airflow >= 3.3, checkpoint progress so that a retried task resumes where
-        the last try stopped.
+        the last try stopped. Actions that post a message always keep their record: it is what
+        keeps a retry from posting twice.
+    :param resend: for actions that post a message (a reply, a note, a close or an assignment
+        with a ``body``): make no read-back, and post again what an earlier run of this task
+        posted (clearing a task that succeeded posts every message again). On Airflow >= 3.3 a
+        retry within one run still skips what an earlier try confirmed. By default a retried or
+        cleared task posts nothing twice (docs/messages.md).
     """
 
     template_fields: Sequence[str] = BULK_TEMPLATE_FIELDS
@@ -102,6 +113,7 @@ class BulkConversationsOperator(BaseOperator):
         rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET,
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         resume: bool = True,
+        resend: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -154,6 +166,7 @@ class BulkConversationsOperator(BaseOperator):
         self.rate_limit_budget = rate_limit_budget
         self.progress_interval = progress_interval
         self.resume = resume
+        self.resend = resend
         self._run: BulkRun | None = None
         self._stop_event: threading.Event | None = None
 
@@ -167,6 +180,19 @@ class BulkConversationsOperator(BaseOperator):
         :param where: how messages name the task.
         """
         raise NotImplementedError
+
+    def given_ids(self) -> Any:
+        """The ids to act on as given (before validation); None for a search-driven run."""
+        return self.conversation_ids
+
+    def bind(self, request: ConversationRequest, ids: list[str] | None, where: str) -> ConversationRequest:
+        """The request completed for the run's ids (per-conversation bodies); checked before any send.
+
+        :param request: what :meth:`prepare` built.
+        :param ids: the validated given ids; None for a search-driven run.
+        :param where: how messages name the task.
+        """
+        return request
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Act on every given or matching conversation; return the summary.
@@ -182,14 +208,13 @@ class BulkConversationsOperator(BaseOperator):
             raise error from err
 
     def _execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_intercom.bulk import BulkOptions, BulkRun
+        from airflow_provider_intercom.bulk import BulkOptions, BulkRun, write_ahead_batch
         from airflow_provider_intercom.operators._resume import open_checkpoint
 
         where = f"Task {self.task_id!r}"
+        given_ids = self.given_ids()
         given = (
-            validate_conversation_ids(self.conversation_ids, where=f"{where}: conversation_ids")
-            if self.conversation_ids is not None
-            else None
+            validate_conversation_ids(given_ids, where=f"{where}: conversation_ids") if given_ids is not None else None
         )
         query = validate_search_query(self.search_query) if given is None else None
         # Created here, not in __init__: Airflow copies operators, and an Event cannot be copied.
@@ -197,11 +222,19 @@ class BulkConversationsOperator(BaseOperator):
         self._stop_event = stop_event = threading.Event()
         hook = IntercomHook(self.intercom_conn_id, stop_event=stop_event)
         try:
-            request = self.prepare(hook, where)
+            request = self.bind(self.prepare(hook, where), given, where)
             if self.is_dry_run:
                 return self._dry_run(request, given if given is not None else self._search(hook, query))
+            messages = request.message is not None
             checkpoint = open_checkpoint(
-                context, enabled=self.resume, ids=given, query=query, body=request.identity, log=self.log
+                context,
+                enabled=self.resume,
+                ids=given,
+                query=query,
+                body=request.identity,
+                log=self.log,
+                messages=messages,
+                resend=self.resend,
             )
             ids = given if given is not None else checkpoint.ids
             if ids is None:
@@ -223,13 +256,25 @@ class BulkConversationsOperator(BaseOperator):
             stop_event=stop_event,
         )
         try:
-            summary = run.run(ids, request, done=checkpoint.done(len(ids)), on_checkpoint=checkpoint.save)
+            summary = run.run(
+                ids,
+                request,
+                done=checkpoint.done(len(ids)),
+                on_checkpoint=checkpoint.save,
+                read_below=len(ids) if checkpoint.read_all else checkpoint.read_below,
+                read_after=checkpoint.read_after,
+                write_ahead=checkpoint.start if messages else None,
+                write_ahead_batch=write_ahead_batch(self.max_requests_per_minute),
+            )
         except BaseException:
             # Interrupted (execution_timeout, a kill): still publish what was done, then re-raise.
             self._push_summary(context, run.summary)
             raise
         self._raise_for(context, run, summary, request)
-        checkpoint.clear()
+        if messages:
+            checkpoint.keep(bytes(run.engine.confirmed))  # clearing the task must not post them again
+        else:
+            checkpoint.clear()
         return summary
 
     def _search(self, hook: IntercomHook, query: Any) -> list[str]:
@@ -291,7 +336,7 @@ class BulkConversationsOperator(BaseOperator):
             f"{first['status'] or ''} {first['code'] or first['reason']}: {first['message']}"
             + (f" (request_id={first['request_id']})" if first["request_id"] else ""),
             conn_id=self.intercom_conn_id,
-            hint=_PERMANENT_HINT if permanent else failure_hint(resume=self.resume),
+            hint=_hint(failed, permanent=permanent, resume=self.resume),
             permanent=permanent,
         )
 
@@ -305,3 +350,9 @@ class BulkConversationsOperator(BaseOperator):
             self._stop_event.set()  # ends a lookup or a search under way, or a run about to start
         if self._run is not None:
             self._run.stop()
+
+
+def _hint(failed: list[dict[str, Any]], *, permanent: bool, resume: bool) -> str:
+    if any(entry["reason"] == "unverified" for entry in failed) and permanent:
+        return _UNVERIFIED_HINT
+    return _PERMANENT_HINT if permanent else failure_hint(resume=resume)

@@ -14,12 +14,14 @@ poll), which does not fit a run over many ids, so the store is used directly, th
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from airflow_provider_intercom._compat import AirflowRuntimeError, Context
 from airflow_provider_intercom.bulk import _checkpoint as ck
+from airflow_provider_intercom.client.facts import MESSAGE_RECORD_RETENTION_DAYS
 from airflow_provider_intercom.operators._resume_hints import no_checkpoint_note
 
 __all__ = ["META_KEY", "Checkpoint", "StateStore", "open_checkpoint"]
@@ -32,6 +34,8 @@ STORE_ERRORS: tuple[type[Exception], ...] = (AirflowRuntimeError, OSError, Value
 _READ_ERRORS: tuple[type[Exception], ...] = (ck.CheckpointError, *STORE_ERRORS)
 #: Retention of a tombstone, on a store that cannot delete keys.
 TOMBSTONE_RETENTION = timedelta(hours=1)
+#: Retention of the record a message run that succeeded keeps of what it posted.
+MESSAGE_RECORD_RETENTION = timedelta(days=MESSAGE_RECORD_RETENTION_DAYS)
 
 
 class _Log(Protocol):
@@ -102,6 +106,14 @@ class Checkpoint:
         self._last: bytes | None = None
         #: How many values this checkpoint wrote to the store (for tests and bounded-rate checks).
         self.writes = 0
+        #: Messages: ids with a lower index may have been sent by an earlier try, and are read
+        #: back before their send; :attr:`read_all` reads back every id.
+        self.read_below = 0
+        self.read_all = False
+        #: Messages: UNIX seconds from which an earlier try may have sent them.
+        self.read_after = 0.0
+        #: Whether this continues the record of an earlier try.
+        self.resumed = False
 
     def record_ids(self, ids: Sequence[str]) -> None:
         """Remember the ids a search resolved to, at once, so that a retry does not search again.
@@ -168,6 +180,38 @@ class Checkpoint:
             self._meta = meta
             self._last = confirmed
 
+    def start(self, upto: int) -> bool:
+        """Write-ahead: record that ids with an index below ``upto`` may be sent from now on.
+
+        :param upto: the bound.
+        :return: whether the record was written (always True without a store).
+        """
+        if self._store is None:
+            return True
+        meta = dict(self._meta or {"format": ck.FORMAT, "fingerprint": self._fingerprint, "ids": None, "done": None})
+        meta.setdefault("total", self._expected_total())
+        meta["started"] = max(int(meta.get("started") or 0), upto)
+        meta.setdefault("first_sent", time.time())
+        if self._write([(META_KEY, meta)]):
+            self._meta = meta
+            return True
+        return False
+
+    def keep(self, confirmed: bytes) -> None:
+        """A message run succeeded: keep what it posted, with a retention, instead of forgetting it.
+
+        :param confirmed: one byte per id, non-zero once posted (or found posted).
+        """
+        if self._store is None:
+            return
+        self.save(confirmed)
+        if self._meta is None or self._meta.get("done") is None:
+            return  # not one id posted: nothing to keep
+        meta = {**self._meta, "complete": True}
+        with contextlib.suppress(*STORE_ERRORS):
+            self._store.set(META_KEY, meta, retention=MESSAGE_RECORD_RETENTION)
+            self._meta = meta
+
     def _expected_total(self) -> int | None:
         """How many ids a snapshot must cover: the stored record's, else the known ids'."""
         total = (self._meta or {}).get("total")
@@ -227,6 +271,8 @@ def open_checkpoint(
     query: Mapping[str, Any] | None,
     body: Mapping[str, Any],
     log: _Log,
+    messages: bool = False,
+    resend: bool = False,
 ) -> Checkpoint:
     """The checkpoint of this task's run: resumed from an earlier try when that is safe.
 
@@ -239,13 +285,53 @@ def open_checkpoint(
     :param query: the search query of a search-driven run.
     :param body: the update body.
     :param log: where to say whether the run resumes.
+    :param messages: the run posts messages: on a try after the first, ids an earlier try may
+        have sent to are read back before their send (:attr:`Checkpoint.read_below`), and all of
+        them when the record cannot be trusted.
+    :param resend: messages: ignore what earlier tries posted, and post to every id again.
     """
+    checkpoint = _open(context, enabled=enabled or messages, ids=ids, query=query, body=body, log=log,
+                       messages=messages and not resend)  # fmt: skip
+    try_number = int(getattr(context.get("ti"), "try_number", 1) or 1)
+    if messages and not resend and try_number > 1 and checkpoint.read_below == 0 and not checkpoint.resumed:
+        # An empty record is never trusted on a retry: it may be missing, expired or discarded.
+        checkpoint.read_all, checkpoint.read_after = True, _due(context)
+        log.info(
+            "Try %d: every conversation is read back before its message is sent, so that nothing an "
+            "earlier try posted is posted twice (one GET each).",
+            try_number,
+        )
+    return checkpoint
+
+
+def _due(context: Context) -> float:
+    """UNIX seconds from which this DAG run's tries can have posted: when the run was due."""
+    run = context.get("dag_run")
+    for name in ("run_after", "data_interval_end", "logical_date"):
+        value = getattr(run, name, None) or context.get(name)  # type: ignore[misc]
+        if isinstance(value, datetime):
+            return value.timestamp()
+    return 0.0
+
+
+def _open(
+    context: Context,
+    *,
+    enabled: bool,
+    ids: Sequence[str] | None,
+    query: Mapping[str, Any] | None,
+    body: Mapping[str, Any],
+    log: _Log,
+    messages: bool,
+) -> Checkpoint:
     store: StateStore | None = context.get("task_state_store")  # type: ignore[assignment]
     if store is None:
         if enabled:
             log.info(
-                "Resume is unavailable: it needs Airflow 3.3+ (no task_state_store in the task context); "
-                "a retry re-sends every id, which is safe because updates are idempotent."
+                "Resume is unavailable: it needs Airflow 3.3+ (no task_state_store in the task context); %s",
+                "a retry reads every conversation back before it sends a message, so nothing is posted twice."
+                if messages
+                else "a retry re-sends every id, which is safe because updates are idempotent.",
             )
         return Checkpoint()
     try:
@@ -261,22 +347,23 @@ def open_checkpoint(
     fingerprint = ck.fingerprint(ids, query, body)
     ti = context.get("ti")
     try_number = int(getattr(ti, "try_number", 1) or 1)
-    decision = ck.decide(meta, fingerprint, try_number)
+    decision = ck.decide(meta, fingerprint, try_number, messages=messages)
     if decision.resume:
         try:
-            return _resume(store, meta, fingerprint, ids, log)
+            return _resume(store, meta, fingerprint, ids, log, messages=messages)
         except _READ_ERRORS as err:  # undecodable, inconsistent or unreadable: send again
             decision = ck.Decision(False, f"the checkpoint is inconsistent or unreadable ({err!r})")
     if meta is not None:
         forget(store, meta if isinstance(meta, dict) else None, log)
     if decision.reason:
         note = no_checkpoint_note() if meta is None else ""
-        log.info("Try %d starts over: %s%s; every id is sent.", try_number, decision.reason, note)
+        then = "; what an earlier try may have posted is read back first" if messages else "; every id is sent"
+        log.info("Try %d starts over: %s%s%s.", try_number, decision.reason, note, then)
     return Checkpoint(store, fingerprint=fingerprint, log=log, total=len(ids) if ids is not None else None)
 
 
 def _resume(
-    store: StateStore, meta: dict[str, Any], fingerprint: str, ids: Sequence[str] | None, log: _Log
+    store: StateStore, meta: dict[str, Any], fingerprint: str, ids: Sequence[str] | None, log: _Log, *, messages: bool
 ) -> Checkpoint:
     """Read back the ids (search runs) and the done record that ``meta`` points at."""
     total: int = meta["total"]
@@ -302,4 +389,11 @@ def _resume(
         total,
         total - len(done),
     )
-    return Checkpoint(store, fingerprint=fingerprint, ids=found if ids is None else None, done=done, meta=meta, log=log)
+    checkpoint = Checkpoint(
+        store, fingerprint=fingerprint, ids=found if ids is None else None, done=done, meta=meta, log=log
+    )
+    checkpoint.resumed = True
+    if messages:
+        checkpoint.read_below = int(meta.get("started") or 0)
+        checkpoint.read_after = float(meta.get("first_sent") or 0.0)
+    return checkpoint

@@ -8,6 +8,7 @@ Intercom" link needs, and fails without Airflow's retries when no retry can help
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from airflow_provider_intercom.connection import DEFAULT_CONN_ID
 from airflow_provider_intercom.exceptions import task_error
 from airflow_provider_intercom.hooks.intercom import IntercomHook
 from airflow_provider_intercom.links import CONVERSATION_URL_XCOM_KEY, IntercomConversationLink, conversation_url
+from airflow_provider_intercom.operators._post_once import post_once
 
 if TYPE_CHECKING:
     from airflow_provider_intercom.client._actions import ConversationRequest
@@ -32,16 +34,30 @@ class SingleConversationOperator(BaseOperator):
 
     :param conversation_id: the conversation id, digits such as ``"123"`` or an int. (templated)
     :param intercom_conn_id: the Airflow connection of type ``intercom``. (templated)
+    :param resend: for actions that post a message (a reply, a note, a close or an assignment
+        with a ``body``): make no read-back, and post again what an earlier run of this task
+        posted (clearing a task that succeeded posts every message again). On Airflow >= 3.3 a
+        retry within one run still skips what an earlier try confirmed. By default a retried or
+        cleared task posts nothing twice (docs/messages.md).
     """
 
     template_fields: Sequence[str] = SINGLE_TEMPLATE_FIELDS
     operator_extra_links = (IntercomConversationLink(),)
     ui_color = "#e0f0ff"
 
-    def __init__(self, *, conversation_id: str | int, intercom_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        conversation_id: str | int,
+        intercom_conn_id: str = DEFAULT_CONN_ID,
+        resend: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.conversation_id = conversation_id
         self.intercom_conn_id = intercom_conn_id
+        self.resend = resend
+        self._stop_event: threading.Event | None = None
 
     def prepare(self, hook: IntercomHook, where: str) -> ConversationRequest:
         """The request this operator sends.
@@ -72,7 +88,20 @@ class SingleConversationOperator(BaseOperator):
             hook = IntercomHook(self.intercom_conn_id)
             try:
                 request = self.prepare(hook, where)
-                answer = hook.client.send_action(request, conversation_id)
+                if request.message is not None:
+                    # Created here, not in __init__: Airflow copies operators, and an Event cannot be copied.
+                    self._stop_event = threading.Event()
+                    answer = post_once(
+                        context,
+                        hook,
+                        request,
+                        conversation_id,
+                        log=self.log,
+                        resend=self.resend,
+                        stop_event=self._stop_event,
+                    )
+                else:
+                    answer = hook.client.send_action(request, conversation_id)
                 self.log.info(
                     "Intercom conversation %s %s: %s.",
                     conversation_id,
@@ -94,3 +123,8 @@ class SingleConversationOperator(BaseOperator):
             url = conversation_url(hook.settings.app_base_url, app_id_code, conversation_id)
             context["ti"].xcom_push(key=CONVERSATION_URL_XCOM_KEY, value=url)
         return self.present(answer)
+
+    def on_kill(self) -> None:
+        """Stop a message that is being posted: Airflow calls this when the task is killed."""
+        if self._stop_event is not None:
+            self._stop_event.set()

@@ -30,6 +30,7 @@ from airflow_provider_intercom.client._actions import (
 )
 from airflow_provider_intercom.client._error import IntercomValidationError
 from airflow_provider_intercom.client._lookup import check_assignee, resolve_tag
+from airflow_provider_intercom.client._message import validate_body
 from airflow_provider_intercom.client._snooze import parse_snoozed_until
 from airflow_provider_intercom.hooks.intercom import IntercomHook
 from airflow_provider_intercom.operators._bulk_base import BULK_TEMPLATE_FIELDS, BulkConversationsOperator
@@ -76,11 +77,22 @@ class _Actor(BaseOperator):
 class _Close(_Actor):
     """Close: the conversation's state becomes ``closed``.
 
+    :param body: an optional message posted with the close, as the close part's own body (one
+        part, not a separate reply); it is posted exactly once (docs/messages.md). (templated)
     :param admin_id: the admin who closes it; default: the connection's, else the token's owner. (templated)
     """
 
+    fields = (*_Actor.fields, "body")
+
+    def __init__(self, *, body: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.body = body
+
     def prepare(self, hook: IntercomHook, where: str) -> ConversationRequest:
-        return close_request(self.actor(hook))
+        if self.body is not None:
+            validate_body(self.body, where=f"{where}: body")
+        self.checked_admin_id()
+        return close_request(self.actor(hook), self.body, where=f"{where}: ")
 
 
 class _Open(_Actor):
@@ -129,25 +141,32 @@ class _Assign(_Actor):
         ``GET /admins`` or ``GET /teams``) before any write. (templated)
     :param assignee_type: ``"admin"`` (default) or ``"team"``. A conversation can carry both an
         admin and a team: each is assigned on its own.
+    :param body: an optional message posted with the assignment, as its part's own body; it is
+        posted exactly once (docs/messages.md). (templated)
     :param admin_id: the admin who assigns it; default: the connection's, else the token's owner. (templated)
     """
 
-    fields = (*_Actor.fields, "assignee_id")
+    fields = (*_Actor.fields, "assignee_id", "body")
 
-    def __init__(self, *, assignee_id: str | int | None, assignee_type: str = "admin", **kwargs: Any) -> None:
+    def __init__(
+        self, *, assignee_id: str | int | None, assignee_type: str = "admin", body: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.assignee_id = assignee_id
         self.assignee_type = assignee_type
+        self.body = body
 
     def prepare(self, hook: IntercomHook, where: str) -> ConversationRequest:
         assignee = validate_assignee(self.assignee_id, self.assignee_type, where=f"{where}: ")
+        if self.body is not None:
+            validate_body(self.body, where=f"{where}: body")
         self.checked_admin_id()
         actor = self.actor(hook)
         if assignee is not None:
             candidates = hook.client.list_all("admins" if self.assignee_type == "admin" else "teams")
             name = check_assignee(assignee, self.assignee_type, candidates, where=f"{where}: assignee_id")
             self.log.info("Assigning to %s %s (%s).", self.assignee_type, assignee, name)
-        return assign_request(actor, assignee, self.assignee_type)
+        return assign_request(actor, assignee, self.assignee_type, self.body, where=f"{where}: ")
 
 
 class _TagAction(_Actor):

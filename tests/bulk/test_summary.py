@@ -18,6 +18,7 @@ COUNT_KEYS = [
     "resumed",
     "requests",
     "rate_limited_responses",
+    "read_backs",
     "elapsed_seconds",
 ]
 ERROR_KEYS = {"id", "reason", "status", "code", "message", "request_id"}
@@ -78,6 +79,7 @@ def test_every_id_is_accounted_for_in_input_order() -> None:
         "resumed": 0,
         "requests": 7,
         "rate_limited_responses": 3,
+        "read_backs": 0,
         "elapsed_seconds": 1.235,
     }
 

@@ -41,7 +41,9 @@ def _fail_part_way() -> str:
     return result.run_id
 
 
-def _clear(monkeypatch: pytest.MonkeyPatch, run_id: str, **body: Any) -> Any:
+def _clear(
+    monkeypatch: pytest.MonkeyPatch, run_id: str, dag_id: str = DAG_ID, task_id: str = "bulk", **body: Any
+) -> Any:
     """``POST /api/v2/dags/{dag_id}/clearTaskInstances`` for the task, through Airflow's API app."""
     from airflow.api_fastapi.app import create_app
     from fastapi.testclient import TestClient
@@ -52,12 +54,12 @@ def _clear(monkeypatch: pytest.MonkeyPatch, run_id: str, **body: Any) -> Any:
     monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "k" * 64)
     with TestClient(create_app("core")) as client:
         return client.post(
-            f"/api/v2/dags/{DAG_ID}/clearTaskInstances",
-            json={"dry_run": False, "dag_run_id": run_id, "task_ids": ["bulk"], **body},
+            f"/api/v2/dags/{dag_id}/clearTaskInstances",
+            json={"dry_run": False, "dag_run_id": run_id, "task_ids": [task_id], **body},
         )
 
 
-def _run_again(run_id: str) -> str:
+def _run_again(run_id: str, dag_id: str = DAG_ID, task_id: str = "bulk") -> str:
     """Run the cleared task instance as its next try; the output.
 
     The scheduler's step is taken in process (``dag.test()`` would replace the run): the run's
@@ -67,17 +69,20 @@ def _run_again(run_id: str) -> str:
     from airflow.models.dagbag import DBDagBag
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
     from sqlalchemy import select
 
     with create_session() as session:
-        dag_run = session.scalars(select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.run_id == run_id)).one()
+        dag_run = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)).one()
         dag_run.dag = DBDagBag().get_dag_for_run(dag_run, session=session)
+        if dag_run.state == DagRunState.QUEUED:
+            dag_run.state = DagRunState.RUNNING  # as the scheduler starts a queued run
         schedulable, _ = dag_run.update_state(session=session, execute_callbacks=False)
-        assert [ti.task_id for ti in schedulable] == ["bulk"]
+        assert [ti.task_id for ti in schedulable] == [task_id]
         dag_run.schedule_tis(schedulable, session=session)
     airflow = Path(sys.executable).with_name("airflow")
     done = subprocess.run(  # noqa: S603 - our own venv's airflow CLI
-        [str(airflow), "tasks", "test", DAG_ID, "bulk", run_id],
+        [str(airflow), "tasks", "test", dag_id, task_id, run_id],
         capture_output=True,
         text=True,
         check=False,

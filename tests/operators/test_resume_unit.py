@@ -129,6 +129,27 @@ def test_decide(meta: Any, try_number: int, resume: bool, reason: str) -> None:
     assert bool(reason) == bool(decision.reason)
 
 
+_DONE = {"gen": 0, "parts": 1, "sha256": "x", "count": 3, "max_parts": 1}
+
+
+@pytest.mark.parametrize(
+    ("meta", "resume", "reason"),
+    [
+        # A message run that succeeded keeps its record: clearing the task resumes from it.
+        ({"format": ck.FORMAT, "fingerprint": "f", "total": 3, "done": _DONE, "complete": True}, True, ""),
+        ({"format": ck.FORMAT, "complete": True}, False, "never resumed"),  # a tombstone
+        ({"format": ck.FORMAT, "fingerprint": "f", "total": 3, "done": None, "started": 2}, True, ""),
+        ({"format": ck.FORMAT, "fingerprint": "f", "total": 3, "done": None, "started": 4}, False, "write-ahead"),
+        ({"format": ck.FORMAT, "fingerprint": "f", "total": 3, "done": None, "started": "2"}, False, "write-ahead"),
+    ],
+    ids=["kept after success", "tombstone", "started", "started past the end", "started not a number"],
+)
+def test_decide_for_messages(meta: Any, resume: bool, reason: str) -> None:
+    decision = ck.decide(meta, "f", 2, messages=True)
+    assert decision.resume is resume
+    assert reason in decision.reason
+
+
 # ------------------------------------------------------------------ the checkpoint on a fake store
 
 

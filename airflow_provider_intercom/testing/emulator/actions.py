@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from airflow_provider_intercom.client.facts import MAX_ATTACHMENT_URLS
 from airflow_provider_intercom.testing.emulator.messages import ApiError, json_object, parameter_invalid
 from airflow_provider_intercom.testing.emulator.workspace import Workspace
 
@@ -41,8 +42,6 @@ __all__ = [
 
 #: ``assignee_id`` that means "no admin" or "no team".
 UNASSIGNED = "0"
-#: "You can include up to 10 URLs" (``admin_reply_conversation_request.attachment_urls``).
-MAX_ATTACHMENT_URLS = 10
 
 ManageKind = Literal["close", "open", "snoozed", "assignment"]
 # The documented fields of each message_type (the request schemas of manageConversation).

@@ -27,6 +27,7 @@ import posixpath
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_intercom.client.facts import MAX_RETURNED_PARTS
 from airflow_provider_intercom.testing.emulator.actions import Manage, Reply
 from airflow_provider_intercom.testing.emulator.markup import to_html
 from airflow_provider_intercom.testing.emulator.messages import ApiError
@@ -45,9 +46,6 @@ __all__ = [
     "touch",
 ]
 
-#: "The maximum number of conversation parts that can be returned via the API is 500. If you have
-#: more than that we will return the 500 most recent conversation parts." (2.16, Retrieve a conversation)
-MAX_RETURNED_PARTS = 500
 
 Conversation = dict[str, Any]
 _NOBODY = {"type": "nobody_admin", "id": None}

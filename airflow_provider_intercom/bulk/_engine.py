@@ -36,10 +36,10 @@ from airflow_provider_intercom.bulk._summary import (
 )
 from airflow_provider_intercom.bulk._waker import Waker
 from airflow_provider_intercom.client._error import IntercomError
-from airflow_provider_intercom.client._message import find_part, is_ambiguous, is_conversation, not_the_conversation
+from airflow_provider_intercom.client._message import find_part, is_ambiguous, is_conversation
 from airflow_provider_intercom.client._ratelimit import RateLimitState
 from airflow_provider_intercom.client._ratelimit_headers import WarningLogger
-from airflow_provider_intercom.client._responses import parse_response
+from airflow_provider_intercom.client._responses import not_the_conversation, parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, should_retry
 from airflow_provider_intercom.client.facts import MAX_CONCURRENCY_LIMIT, READ_BACK_GAP_SECONDS
 

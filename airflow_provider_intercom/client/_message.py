@@ -27,9 +27,9 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from airflow_provider_intercom.client._error import IntercomError, IntercomResponseError, IntercomValidationError
+from airflow_provider_intercom.client._error import IntercomError, IntercomValidationError
 from airflow_provider_intercom.client._validation import _describe as describe
 from airflow_provider_intercom.client.facts import (
     CLOCK_SKEW_SECONDS,
@@ -38,9 +38,6 @@ from airflow_provider_intercom.client.facts import (
     REPLY_MESSAGE_TYPES,
 )
 
-if TYPE_CHECKING:
-    from airflow_provider_intercom.client._responses import RequestInfo
-
 __all__ = [
     "ASSIGNMENT_PART_TYPES",
     "MessageSpec",
@@ -48,7 +45,6 @@ __all__ = [
     "find_part",
     "is_ambiguous",
     "normalize_text",
-    "not_the_conversation",
     "validate_attachment_urls",
     "validate_bodies",
     "validate_body",
@@ -229,21 +225,4 @@ def is_conversation(answer: Mapping[str, Any], conversation_id: str) -> bool:
         answer.get("type") == "conversation"
         and str(answer.get("id")) == conversation_id
         and isinstance(answer.get("conversation_parts"), Mapping)
-    )
-
-
-def not_the_conversation(status: int, request: RequestInfo, conversation_id: str) -> IntercomResponseError:
-    """The error for a 2xx answer that is not the conversation: the message's fate is unknown.
-
-    :param status: the answer's status.
-    :param request: the request it answers.
-    :param conversation_id: the conversation the request named.
-    """
-    return IntercomResponseError(
-        f"answered {status} with something other than conversation {conversation_id}",
-        status=status,
-        method=request.method,
-        path=request.path,
-        conn_id=request.conn_id,
-        retryable=request.method == "GET",
     )

@@ -90,6 +90,16 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes, requ
     raise http_error(status, headers, content, body, request)
 
 
+def not_the_conversation(status: int, request: RequestInfo, conversation_id: str) -> IntercomResponseError:
+    """The error for a 2xx answer that is not the conversation asked about (a proxy's JSON).
+
+    :param status: the answer's status.
+    :param request: the request it answers.
+    :param conversation_id: the conversation the request named.
+    """
+    return _unreadable(f"something other than conversation {conversation_id}", status, {}, request)
+
+
 def _unreadable(what: str, status: int, headers: Mapping[str, str], request: RequestInfo) -> IntercomResponseError:
     return IntercomResponseError(
         f"answered {status} with {what}",

@@ -102,11 +102,16 @@ def test_a_bulk_close_with_a_body_under_faults_leaves_exactly_one_close_part(
 
 
 @pytest.mark.intercom_emulator(conversations=10)
+@pytest.mark.parametrize(
+    "fault",
+    [Fault("apply_then_reset"), Fault("apply_then_status"), Fault("apply_then_slow", delay=2.5)],
+    ids=lambda fault: fault.kind,
+)
 def test_a_single_reply_whose_answer_is_lost_after_it_was_applied_is_posted_once(
-    intercom_emulator: IntercomEmulator,
+    intercom_emulator: IntercomEmulator, fault: Fault
 ) -> None:
     emu = intercom_emulator
-    emu.inject("apply_then_reset", path="/conversations/7/reply")
+    emu.inject(fault.kind, path="/conversations/7/reply", delay=fault.delay)
 
     result = run_dag("test_intercom_reply_single")
 

@@ -17,9 +17,9 @@ from airflow_provider_intercom.client._error import IntercomCancelledError, Inte
 from airflow_provider_intercom.operators._resume import open_checkpoint
 
 if TYPE_CHECKING:
+    from airflow_provider_intercom.bulk._progress import _Log
     from airflow_provider_intercom.client._actions import ConversationRequest
     from airflow_provider_intercom.hooks.intercom import IntercomHook
-    from airflow_provider_intercom.operators._resume import _Log
 
 __all__ = ["post_once"]
 

@@ -13,8 +13,9 @@ import pytest
 
 from airflow_provider_intercom.bulk import BulkOptions, BulkRun
 from airflow_provider_intercom.bulk import _checkpoint as ck
+from airflow_provider_intercom.bulk._progress import Progress, StoreError
 from airflow_provider_intercom.client._actions import update_request
-from airflow_provider_intercom.operators._resume import META_KEY, Checkpoint, open_checkpoint
+from airflow_provider_intercom.operators._resume import META_KEY, TaskStateStore, open_checkpoint
 from airflow_provider_intercom.operators.bulk import IntercomMarkConversationsReadOperator
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
 from tests.helpers.fixtures import FakeTaskInstance, make_client
@@ -58,7 +59,7 @@ class FakeLog:
 
 def _open(
     store: FakeStore | None, try_number: int, *, ids: list[str] | None = IDS, **kw: Any
-) -> tuple[Checkpoint, FakeLog]:
+) -> tuple[Progress, FakeLog]:
     log = FakeLog()
     context: dict[str, Any] = {"ti": FakeTaskInstance(try_number)}
     if store is not None:
@@ -341,3 +342,17 @@ def test_without_a_store_a_retry_sends_everything_again(intercom_emulator: Inter
         with pytest.raises(Exception, match="could not be updated"):
             op.execute({"ti": FakeTaskInstance(try_number)})  # type: ignore[typeddict-item]
     assert len([r for r in emu.requests if r.method == "PUT"]) == 2 * 21
+
+
+class AirflowLikeStore:
+    def get(self, key: str) -> Any:
+        raise OSError("the API server is unreachable")
+
+    def set(self, key: str, value: Any, *, retention: timedelta | None = None) -> None:
+        raise TypeError("value is not JSON serializable")
+
+
+@pytest.mark.parametrize("call", [lambda s: s.get("k"), lambda s: s.set("k", object())], ids=["get", "set"])
+def test_airflows_store_failures_become_store_errors(call: Any) -> None:
+    with pytest.raises(StoreError, match=r"OSError|TypeError"):
+        call(TaskStateStore(AirflowLikeStore()))

@@ -4,8 +4,9 @@ Measures, each against an emulator in a process of its own and each client in a 
 own (no real network; CPU and memory are the client's alone):
 
 1. bulk efficiency at Intercom's limit (1,667 calls / 10 s), per full rate window, at lognormal
-   latencies with medians of 100 ms, 300 ms and 1 s (p95 = 3 x median); and of a bulk close and
-   a bulk tag at 300 ms;
+   latencies with medians of 100 ms, 300 ms and 1 s (p95 = 3 x median); of a bulk close and
+   a bulk tag at 300 ms; and of a bulk note at 300 ms, clean and with 1 % of first attempts
+   applied then failed (read-backs, exactly one note per conversation: ``_notes.py``);
 2. client CPU per successful call: the bulk engine against a bare sequential ``requests`` loop
    (and the python-intercom SDK's loop, when installed);
 3. scale-out: 4 bulk runs in 4 processes sharing one app's limit;
@@ -38,6 +39,7 @@ from types import FrameType
 from typing import Any
 
 import _imports
+import _notes
 import _sections
 from _clients import sdk_version
 from _sections import Row
@@ -47,8 +49,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 PARTIAL = RESULTS.with_name("partial.json")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 DOC_START, DOC_END = "<!-- bench:start -->", "<!-- bench:end -->"
-SECTIONS = ("efficiency", "actions", "cpu", "scale_out", "memory", "imports", "emulator")
+SECTIONS = ("efficiency", "actions", "notes", "cpu", "scale_out", "memory", "imports", "emulator")
 MEDIANS = (0.1, 0.3, 1.0)
+#: The faulted note run: the share of first attempts applied then failed, and the client's timeout.
+NOTE_FAULTS, NOTE_TIMEOUT = 0.01, 2.0
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -172,11 +176,24 @@ def main(argv: list[str] | None = None) -> int:
             lambda action=action: _sections.efficiency(0.3, args.windows, mode=action),
             key=f"efficiency_{action}_300ms",
         )
-    at_limit = {
-        f"median {result['latency_median_s'] * 1000:.0f} ms": result["cpu_us_per_call"]
-        for result in results.values()
-        if "cpu_us_per_call" in result and "latency_median_s" in result
-    }
+    section(
+        "notes",
+        "Efficiency of a bulk note at 1,667 calls / 10 s, median latency 300 ms",
+        lambda: _notes.notes(args.windows),
+        key="notes_300ms",
+    )
+    section(
+        "notes",
+        f"A bulk note with {100 * NOTE_FAULTS:g} % of first attempts applied then failed, timeout {NOTE_TIMEOUT:g} s",
+        lambda: _notes.notes(args.windows, fault_fraction=NOTE_FAULTS, timeout=NOTE_TIMEOUT),
+        key="notes_faulted_300ms",
+    )
+    # The mark-read runs only: the actions' and notes' runs have the same medians, other requests.
+    at_limit: dict[str, float] = {}
+    for median in MEDIANS:
+        measured = results.get(f"efficiency_{median * 1000:.0f}ms", {})
+        if "cpu_us_per_call" in measured:
+            at_limit[f"median {median * 1000:.0f} ms"] = measured["cpu_us_per_call"]
     section("cpu", "Client CPU per call", lambda: _sections.client_cpu(500 if args.quick else 2000, rounds, at_limit))
     section(
         "scale_out",

@@ -124,7 +124,8 @@ def updated_ids(summary: Mapping[str, Any], conversation_ids: Iterable[Any] | No
 
     :param summary: a bulk operator's XCom ``return_value``.
     :param conversation_ids: the ids the operator was given, as given (duplicates are dropped as
-        the operator drops them); needed for the ``"ranges"`` form only.
+        the operator drops them; a mapping gives its keys, as a reply ``body`` does); needed for the
+        ``"ranges"`` form only.
     :raises ValueError: a ``"ranges"`` summary without the run's ids, or with other ids.
     """
     form = summary.get("updated_form", "full")
@@ -138,7 +139,10 @@ def updated_ids(summary: Mapping[str, Any], conversation_ids: Iterable[Any] | No
             "the full form: pass the run's conversation_ids too, or run the operator with summary='full' or "
             "updated_ids_path (a search-driven run) to get the ids themselves."
         )
-    ids = validate_conversation_ids(conversation_ids)
+    # A mapping gives its keys, as the reply operator's ``body`` does.
+    ids = validate_conversation_ids(
+        list(conversation_ids) if isinstance(conversation_ids, Mapping) else conversation_ids
+    )
     total = summary["counts"]["total"]
     if len(ids) != total:
         raise ValueError(f"{len(ids)} conversation_ids given, the run had {total}: pass the ids the operator got")

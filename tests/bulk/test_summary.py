@@ -225,9 +225,10 @@ def test_summary_full_lists_every_id_whatever_the_size() -> None:
         # Duplicates are dropped as the operator drops them; ints are ids too.
         ({"updated_form": "ranges", "updated": [[1, 2]], "counts": {"total": 3}}, [5, "6", "5", "7"], ["6", "7"]),
         ({"updated_form": "ranges", "updated": [], "counts": {"total": 2}}, ["1", "2"], []),
+        ({"updated_form": "ranges", "updated": [[1, 1]], "counts": {"total": 2}}, {"4": "Hi", "3": "Ho"}, ["3"]),
     ],
 )  # fmt: skip
-def test_updated_ids_reads_either_form(summary: dict[str, Any], given: list[Any] | None, expected: list[str]) -> None:
+def test_updated_ids_reads_either_form(summary: dict[str, Any], given: Any, expected: list[str]) -> None:
     assert updated_ids(summary, given) == expected
 
 

@@ -18,13 +18,16 @@ import binascii
 import hashlib
 import json
 import zlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from airflow_provider_intercom.bulk._bitmap import Bitmap
 
 __all__ = [
     "FORMAT",
     "PART_CHARS",
+    "Bitmap",
     "CheckpointError",
     "Decision",
     "decide",
@@ -32,7 +35,6 @@ __all__ = [
     "decode_done",
     "decode_ids",
     "digest",
-    "done_flags",
     "encode_bitmap",
     "encode_ids",
     "fingerprint",
@@ -46,8 +48,6 @@ FORMAT = 1
 PART_CHARS = 60_000
 
 _TO_BITS = bytes.maketrans(bytes(range(256)), b"0" + b"1" * 255)
-#: Any non-zero byte becomes 1, and the characters "0" and "1" become bytes 0 and 1.
-_TO_FLAGS = bytes.maketrans(bytes(range(256)), b"\x00" + b"\x01" * 255)
 _FROM_BITS = bytes.maketrans(b"01", b"\x00\x01")
 
 
@@ -101,11 +101,12 @@ def encode_bitmap(confirmed: bytes) -> str:
     return _pack(packed)
 
 
-def decode_done(text: str, total: int) -> bytes:
-    """The confirmed ids of :func:`encode_bitmap`'s output: one byte per id, 1 when confirmed.
+def decode_done(text: str, total: int) -> Bitmap:
+    """The confirmed indexes of :func:`encode_bitmap`'s output, held as one byte per id.
 
-    A bitmap, not a set of indexes, so that resuming a million ids costs a megabyte, not a
-    Python int per id; it is what :meth:`~airflow_provider_intercom.bulk.BulkRun.run` takes as ``done``.
+    A set like :func:`decode_bitmap`'s, so that resuming a million ids costs a megabyte rather
+    than a Python int per id; :meth:`~airflow_provider_intercom.bulk.BulkRun.run` takes it as
+    ``done`` and updates its flags as they are.
 
     :param text: the encoded bitmap.
     :param total: how many ids the run has.
@@ -115,11 +116,11 @@ def decode_done(text: str, total: int) -> bytes:
     if len(packed) != (total + 7) // 8:
         raise CheckpointError(f"the done-bitmap covers {len(packed) * 8} ids, expected {total}")
     if not packed:
-        return b""
+        return Bitmap()
     bits = format(int.from_bytes(packed, "big"), f"0{len(packed) * 8}b").encode("ascii")
     if b"1" in bits[total:]:
         raise CheckpointError("the done-bitmap marks ids past the end of the run")
-    return bits[:total].translate(_FROM_BITS)
+    return Bitmap(bits[:total].translate(_FROM_BITS))
 
 
 def decode_bitmap(text: str, total: int) -> frozenset[int]:
@@ -131,28 +132,7 @@ def decode_bitmap(text: str, total: int) -> frozenset[int]:
     :param total: how many ids the run has.
     :raises CheckpointError: undecodable, of the wrong length, or with bits past ``total``.
     """
-    flags = decode_done(text, total)
-    return frozenset(index for index, flag in enumerate(flags) if flag)
-
-
-def done_flags(done: bytes | bytearray | Collection[int], total: int) -> bytearray:
-    """What an earlier try confirmed, as one byte per id (1 = confirmed), for the engine to update.
-
-    :param done: one byte per id, non-zero when confirmed (:func:`decode_done`; empty when
-        nothing was), or else a collection of confirmed indexes.
-    :param total: how many ids the run has.
-    :raises ValueError: bytes of another length, or an index outside the run.
-    """
-    if isinstance(done, bytes | bytearray):
-        if done and len(done) != total:
-            raise ValueError(f"the done-bitmap covers {len(done)} ids, the run has {total}")
-        return bytearray(done).translate(_TO_FLAGS) if done else bytearray(total)
-    flags = bytearray(total)
-    for index in done:
-        if not 0 <= index < total:
-            raise ValueError(f"done index {index} is outside the run's {total} ids")
-        flags[index] = 1
-    return flags
+    return frozenset(decode_done(text, total))
 
 
 def encode_ids(ids: Sequence[str]) -> str:

@@ -21,11 +21,12 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_intercom.bulk._bitmap import indexes
 from airflow_provider_intercom.bulk._breaker import CircuitBreaker
 from airflow_provider_intercom.bulk._concurrency import LatencyEstimator, allowed_rate, target_concurrency
 from airflow_provider_intercom.bulk._job import Job
 from airflow_provider_intercom.bulk._options import BulkOptions
-from airflow_provider_intercom.bulk._outcomes import Outcomes, indexes
+from airflow_provider_intercom.bulk._outcomes import Outcomes
 from airflow_provider_intercom.bulk._readback import READS_AFTER_AMBIGUOUS, after_read, first_read_at
 from airflow_provider_intercom.bulk._summary import cancelled_in_flight, error_entry, stopped_waiting, trim, unverified
 from airflow_provider_intercom.bulk._waker import Waker
@@ -146,8 +147,8 @@ class AsyncBulkEngine:
 
         :param conversation_ids: validated, de-duplicated ids.
         :param request: what to send to each id.
-        :param done: what an earlier try confirmed: one byte per id, non-zero when confirmed
-            (:func:`~._checkpoint.decode_done`), or a collection of indexes; listed as resumed, not sent.
+        :param done: what an earlier try confirmed: a :class:`~._bitmap.Bitmap`
+            (:func:`~._checkpoint.decode_done`), one byte per id, or indexes; listed as resumed, not sent.
         :param read_below: messages: ids with a lower index may have been sent by an earlier try,
             and are read back before their send.
         :param read_after: UNIX seconds from which an earlier try may have sent them.

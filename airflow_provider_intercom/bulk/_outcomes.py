@@ -15,34 +15,9 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
-from airflow_provider_intercom.bulk._checkpoint import done_flags
+from airflow_provider_intercom.bulk._bitmap import done_flags, indexes
 
-__all__ = ["Outcomes", "indexes", "runs"]
-
-
-def runs(flags: bytes | bytearray, value: int) -> Iterator[tuple[int, int]]:
-    """The runs of ``value`` in ``flags``, as ``(start, stop)`` half-open ranges, in order.
-
-    :param flags: one byte per id, each 0 or 1.
-    :param value: 0 or 1.
-    """
-    start = flags.find(value)
-    while start != -1:
-        stop = flags.find(1 - value, start)
-        if stop == -1:
-            stop = len(flags)
-        yield start, stop
-        start = flags.find(value, stop)
-
-
-def indexes(flags: bytes | bytearray, value: int) -> Iterator[int]:
-    """The indexes of ``value`` in ``flags``, in order.
-
-    :param flags: one byte per id, each 0 or 1.
-    :param value: 0 or 1.
-    """
-    for start, stop in runs(flags, value):
-        yield from range(start, stop)
+__all__ = ["Outcomes"]
 
 
 def entry_size(entry: dict[str, Any]) -> int:
@@ -57,7 +32,7 @@ class Outcomes:
     """Each id's outcome: confirmed (a byte), failed or skipped (an entry), or not finished.
 
     :param conversation_ids: the run's ids.
-    :param done: what an earlier try confirmed (see :func:`~._checkpoint.done_flags`).
+    :param done: what an earlier try confirmed (see :func:`~._bitmap.done_flags`).
     :param budget: bytes of updated entries to keep; None keeps every one (``summary="full"``).
     """
 

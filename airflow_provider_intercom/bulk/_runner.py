@@ -100,8 +100,8 @@ class BulkRun:
 
         :param conversation_ids: validated, de-duplicated ids.
         :param request: what to send to each id.
-        :param done: what an earlier try confirmed, not sent again: one byte per id, non-zero when
-            confirmed (:func:`~._checkpoint.decode_done`, empty when none was), or their indexes.
+        :param done: what an earlier try confirmed, not sent again: a :class:`~._bitmap.Bitmap`
+            (:func:`~._checkpoint.decode_done`), one byte per id (empty when none was), or indexes.
         :param on_checkpoint: called from this thread with a snapshot of the confirmed ids (one
             byte per id) every ``checkpoint_interval`` seconds, and once more at the end, also
             when the run is interrupted.

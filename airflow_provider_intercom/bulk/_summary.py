@@ -31,7 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from airflow_provider_intercom.bulk._outcomes import Outcomes, indexes, runs
+from airflow_provider_intercom.bulk._bitmap import indexes, runs
+from airflow_provider_intercom.bulk._outcomes import Outcomes
 from airflow_provider_intercom.client._error import IntercomError
 from airflow_provider_intercom.client._validation import validate_conversation_ids
 

@@ -5,34 +5,8 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-from airflow_provider_intercom.bulk._outcomes import Outcomes, indexes, runs
+from airflow_provider_intercom.bulk._outcomes import Outcomes
 from airflow_provider_intercom.client.facts import FULL_SUMMARY_BYTES
-
-
-@pytest.mark.parametrize(
-    ("flags", "value", "expected"),
-    [
-        (b"", 1, []),
-        (b"\x00\x00", 1, []),
-        (b"\x01\x01\x01", 1, [(0, 3)]),
-        (b"\x01\x00\x01\x01\x00", 1, [(0, 1), (2, 4)]),
-        (b"\x01\x00\x01\x01\x00", 0, [(1, 2), (4, 5)]),
-        (b"\x00\x01", 0, [(0, 1)]),
-    ],
-)
-def test_runs_are_half_open_ranges_in_order(flags: bytes, value: int, expected: list[tuple[int, int]]) -> None:
-    assert list(runs(flags, value)) == expected
-
-
-@given(st.lists(st.sampled_from([0, 1]), max_size=200))
-def test_indexes_match_a_plain_scan(bits: list[int]) -> None:
-    flags = bytes(bits)
-    for value in (0, 1):
-        assert list(indexes(flags, value)) == [i for i, bit in enumerate(bits) if bit == value]
 
 
 def test_an_id_is_settled_once_confirmed_failed_or_skipped() -> None:

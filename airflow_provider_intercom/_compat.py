@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from airflow.sdk import BaseHook, BaseOperator, BaseOperatorLink, Context
+    from airflow.sdk import BaseHook, BaseOperator, BaseOperatorLink, Context, ObjectStoragePath
     from airflow.sdk.exceptions import (
         AirflowException,
         AirflowFailException,
@@ -54,6 +54,11 @@ else:
         from airflow.utils.context import Context
 
     try:
+        from airflow.sdk import ObjectStoragePath
+    except ImportError:  # Airflow 2.x
+        from airflow.io.path import ObjectStoragePath
+
+    try:
         from airflow.sdk.execution_time.xcom import XCom
     except ImportError:  # Airflow 2.x
         from airflow.models.xcom import XCom
@@ -72,6 +77,7 @@ __all__ = [
     "BaseOperator",
     "BaseOperatorLink",
     "Context",
+    "ObjectStoragePath",
     "XCom",
     "mask_secret",
 ]

@@ -43,6 +43,9 @@ with DAG(
         title="Escalation review {{ ds }}",
         custom_attributes={"escalation_review": "{{ ds }}", "escalated": True},
         xcom_fields=["id", "title", "custom_attributes"],
+        # The report names every flagged conversation: one entry per id at any size, rather than
+        # ranges past 256 KB (a few thousand a morning; for far more, use updated_ids_path).
+        summary="full",
         ignore_not_found=True,  # deleted between the search and the update: nothing to do
         retries=2,
         retry_delay=pendulum.duration(minutes=5),

@@ -21,19 +21,14 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_intercom.bulk._bitmap import indexes
 from airflow_provider_intercom.bulk._breaker import CircuitBreaker
 from airflow_provider_intercom.bulk._concurrency import LatencyEstimator, allowed_rate, target_concurrency
 from airflow_provider_intercom.bulk._job import Job
 from airflow_provider_intercom.bulk._options import BulkOptions
+from airflow_provider_intercom.bulk._outcomes import Outcomes
 from airflow_provider_intercom.bulk._readback import READS_AFTER_AMBIGUOUS, after_read, first_read_at
-from airflow_provider_intercom.bulk._summary import (
-    Outcome,
-    cancelled_in_flight,
-    error_entry,
-    stopped_waiting,
-    trim,
-    unverified,
-)
+from airflow_provider_intercom.bulk._summary import cancelled_in_flight, error_entry, stopped_waiting, trim, unverified
 from airflow_provider_intercom.bulk._waker import Waker
 from airflow_provider_intercom.client._error import IntercomError
 from airflow_provider_intercom.client._message import find_part, is_ambiguous, is_conversation
@@ -41,7 +36,7 @@ from airflow_provider_intercom.client._ratelimit import RateLimitState
 from airflow_provider_intercom.client._ratelimit_headers import WarningLogger
 from airflow_provider_intercom.client._responses import not_the_conversation, parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, should_retry
-from airflow_provider_intercom.client.facts import MAX_CONCURRENCY_LIMIT, READ_BACK_GAP_SECONDS
+from airflow_provider_intercom.client.facts import FULL_SUMMARY_BYTES, MAX_CONCURRENCY_LIMIT, READ_BACK_GAP_SECONDS
 
 if TYPE_CHECKING:
     from airflow_provider_intercom.client import IntercomClient
@@ -90,9 +85,8 @@ class AsyncBulkEngine:
             max_requests_per_minute=options.max_requests_per_minute, window=options.rate_limit_window, logger=logger
         )
         self.latency = LatencyEstimator()
-        self.outcomes: list[Outcome | None] = []
-        #: One byte per id: 1 once Intercom confirmed it (or an earlier try did).
-        self.confirmed = bytearray()
+        #: What happened to each id (a byte per success; an entry per failure or skip).
+        self.outcomes = Outcomes(())
         self.finished = 0
         self.answered = 0
         #: The error that stopped the run for every id (see :mod:`._breaker`), if any.
@@ -121,6 +115,11 @@ class AsyncBulkEngine:
         self._read_after = 0.0
 
     @property
+    def confirmed(self) -> bytearray:
+        """One byte per id: 1 once Intercom confirmed it (or an earlier try did)."""
+        return self.outcomes.confirmed
+
+    @property
     def in_flight(self) -> int:
         """Requests on the wire now."""
         return self.state.in_flight
@@ -139,7 +138,7 @@ class AsyncBulkEngine:
         self,
         conversation_ids: Sequence[str],
         request: ConversationRequest,
-        done: Collection[int] = (),
+        done: bytes | bytearray | Collection[int] = b"",
         *,
         read_below: int = 0,
         read_after: float = 0.0,
@@ -148,20 +147,17 @@ class AsyncBulkEngine:
 
         :param conversation_ids: validated, de-duplicated ids.
         :param request: what to send to each id.
-        :param done: indexes confirmed by an earlier try; listed as resumed, not sent.
+        :param done: what an earlier try confirmed: a :class:`~._bitmap.Bitmap`
+            (:func:`~._checkpoint.decode_done`), one byte per id, or indexes; listed as resumed, not sent.
         :param read_below: messages: ids with a lower index may have been sent by an earlier try,
             and are read back before their send.
         :param read_after: UNIX seconds from which an earlier try may have sent them.
         """
         self._read_below, self._read_after = (read_below, read_after) if request.message is not None else (0, 0.0)
-        total = len(conversation_ids)
-        self.outcomes = [None] * total
-        self.confirmed = bytearray(total)
-        for index in done:
-            self.outcomes[index] = ("updated", {"id": conversation_ids[index], "resumed": True})
-            self.confirmed[index] = 1
-        self.finished = len(done)
-        todo = (index for index in range(total) if not self.confirmed[index])
+        budget = None if self._options.summary == "full" else FULL_SUMMARY_BYTES
+        outcomes = self.outcomes = Outcomes(conversation_ids, done, budget=budget)
+        self.finished = outcomes.resumed
+        todo = indexes(outcomes.confirmed, 0)
         transport = self._client.async_transport(max_connections=self._cap)
         try:
             await self._dispatch(conversation_ids, request, transport, todo)
@@ -171,9 +167,9 @@ class AsyncBulkEngine:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await transport.close()
             for _, _, job in self._retries:
-                if self.outcomes[job.index] is None and (job.reads or job.last_error is not None):
+                if not outcomes.settled(job.index) and (job.reads or job.last_error is not None):
                     left = stopped_waiting(conversation_ids[job.index], job.last_error, reading_back=job.reads > 0)
-                    self.outcomes[job.index] = ("failed", left)
+                    outcomes.ended(job.index, "failed", left)
 
     async def _dispatch(
         self, ids: Sequence[str], request: ConversationRequest, transport: AiohttpTransport, todo: Any
@@ -248,7 +244,7 @@ class AsyncBulkEngine:
             try:
                 await self._read_back(job, seq, cid, request, transport)
             except asyncio.CancelledError:
-                self.outcomes[job.index] = ("failed", cancelled_in_flight(cid))
+                self.outcomes.ended(job.index, "failed", cancelled_in_flight(cid))
                 raise
             return
         info = self._client.request_info(request.method, request.path_for(cid), idempotent=request.idempotent)
@@ -281,17 +277,16 @@ class AsyncBulkEngine:
                 self._schedule(replace(job, last_error=err, reads=READS_AFTER_AMBIGUOUS, read_failures=0), read_at)
             elif reason is not None:
                 # The action is already in effect (untagging an untagged conversation): done.
-                self._finish(job.index, "skipped", {**error_entry(cid, err), "reason": reason})
-                self.confirmed[job.index] = 1
+                self._finish(job.index, "skipped", {**error_entry(cid, err), "reason": reason}, confirmed=True)
             else:
                 self._failed(job, cid, err)
         except asyncio.CancelledError:
             # Stopped while on the wire: it may have been applied, so it is not confirmed.
-            self.outcomes[job.index] = ("failed", cancelled_in_flight(cid))
+            self.outcomes.ended(job.index, "failed", cancelled_in_flight(cid))
             raise
         else:
-            self.outcomes[job.index] = ("updated", self._entry(cid, answer, request))
-            self.confirmed[job.index] = 1
+            # An entry only while the summary will list each id: past that, a success costs a byte.
+            self.outcomes.updated(job.index, self._entry(cid, answer, request) if self.outcomes.keeping else None)
             self.finished += 1
             self.breaker.record(None)
         finally:
@@ -324,8 +319,8 @@ class AsyncBulkEngine:
         found = find_part(answer, request.message, request.text_for(cid), sent_after=job.sent_after)
         step = after_read(found, job.reads)
         if step == "posted":
-            self._finish(job.index, "updated", {"id": cid, "verified": True})
-            self.confirmed[job.index] = 1
+            self.outcomes.updated(job.index, {"id": cid, "verified": True}, verified=True)
+            self.finished += 1
             self.breaker.record(None)
         elif step == "unverified":
             self._finish(job.index, "failed", unverified(cid, "more than 500 newer parts hide the older ones"))
@@ -393,6 +388,6 @@ class AsyncBulkEngine:
             self.fatal = self.fatal or stop
             self.stop()
 
-    def _finish(self, index: int, kind: str, entry: dict[str, Any]) -> None:
-        self.outcomes[index] = (kind, entry)
+    def _finish(self, index: int, kind: str, entry: dict[str, Any], *, confirmed: bool = False) -> None:
+        self.outcomes.ended(index, kind, entry, confirmed=confirmed)
         self.finished += 1

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
-from airflow_provider_intercom.client._validation import validate_positive_number
+from airflow_provider_intercom.client._validation import validate_positive_number, validate_summary_mode
 from airflow_provider_intercom.client.facts import (
     APP_RATE_LIMIT_PER_WINDOW,
     DEFAULT_PROGRESS_INTERVAL,
@@ -31,6 +32,9 @@ class BulkOptions:
     :param progress_interval: seconds between progress lines.
     :param rate_limit_window: the rate-limit window's length in seconds: Intercom's documented
         one; only a test server with shorter windows needs another.
+    :param summary: ``"auto"`` lists updated ids one by one while they fit
+        :data:`~airflow_provider_intercom.client.facts.FULL_SUMMARY_BYTES`, else as ranges;
+        ``"full"`` always lists them one by one (and keeps each answer in memory until the end).
     """
 
     max_concurrency: int | None = None
@@ -40,8 +44,10 @@ class BulkOptions:
     rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET
     progress_interval: float = DEFAULT_PROGRESS_INTERVAL
     rate_limit_window: float = RATE_LIMIT_WINDOW_SECONDS
+    summary: Literal["auto", "full"] = "auto"
 
     def __post_init__(self) -> None:
+        validate_summary_mode(self.summary, where="BulkOptions")
         if self.max_requests_per_minute is not None:
             validate_positive_number(self.max_requests_per_minute, name="max_requests_per_minute", where="BulkOptions")
         validate_positive_number(self.progress_interval, name="progress_interval", where="BulkOptions")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -96,7 +97,7 @@ class Progress:
         *,
         fingerprint: str = "",
         ids: list[str] | None = None,
-        done: frozenset[int] = frozenset(),
+        done: AbstractSet[int] = frozenset(),
         meta: dict[str, Any] | None = None,
         log: _Log | None = None,
         total: int | None = None,
@@ -141,7 +142,7 @@ class Progress:
         self._write([*((_ids_key(i), part) for i, part in enumerate(parts)), (META_KEY, meta)])
         self._meta = meta
 
-    def done(self, total: int) -> frozenset[int]:
+    def done(self, total: int) -> AbstractSet[int]:
         """Indexes an earlier try confirmed.
 
         :param total: how many ids the run has (checked against the record).
@@ -341,10 +342,10 @@ def _resume(
     elif len(found) != total:
         raise ck.CheckpointError(f"{total} ids in the checkpoint, {len(found)} given")
     done_meta = meta.get("done")
-    done: frozenset[int] = frozenset()
+    done: AbstractSet[int] = frozenset()
     if isinstance(done_meta, dict):
         parts = [store.get(_done_key(done_meta["gen"], i)) for i in range(int(done_meta["parts"]))]
-        done = ck.decode_bitmap(ck.join_parts(parts, done_meta["sha256"]), total)
+        done = ck.decode_done(ck.join_parts(parts, done_meta["sha256"]), total)
         if len(done) != done_meta.get("count"):
             raise ck.CheckpointError("the done count does not match the bitmap")
     log.info(

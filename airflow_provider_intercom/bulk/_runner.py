@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from airflow_provider_intercom.bulk._engine import AsyncBulkEngine
 from airflow_provider_intercom.bulk._options import BulkOptions
+from airflow_provider_intercom.bulk._outcomes import Outcomes
 from airflow_provider_intercom.bulk._summary import build_summary, progress_line
 from airflow_provider_intercom.client._actions import ConversationRequest
 from airflow_provider_intercom.client._error import IntercomError
@@ -87,7 +88,7 @@ class BulkRun:
         conversation_ids: Sequence[str],
         request: ConversationRequest,
         *,
-        done: Collection[int] = (),
+        done: bytes | bytearray | Collection[int] = b"",
         on_checkpoint: Callable[[bytes], None] | None = None,
         checkpoint_interval: float = 5.0,
         read_below: int = 0,
@@ -99,7 +100,8 @@ class BulkRun:
 
         :param conversation_ids: validated, de-duplicated ids.
         :param request: what to send to each id.
-        :param done: indexes confirmed by an earlier try, not sent again.
+        :param done: what an earlier try confirmed, not sent again: a :class:`~._bitmap.Bitmap`
+            (:func:`~._checkpoint.decode_done`), one byte per id (empty when none was), or indexes.
         :param on_checkpoint: called from this thread with a snapshot of the confirmed ids (one
             byte per id) every ``checkpoint_interval`` seconds, and once more at the end, also
             when the run is interrupted.
@@ -168,7 +170,7 @@ class BulkRun:
         finally:
             if on_checkpoint is not None:
                 on_checkpoint(bytes(self.engine.confirmed))
-            self.summary = self._summary(conversation_ids, request.action, self._clock() - started, len(done))
+            self.summary = self._summary(conversation_ids, request.action, self._clock() - started)
         if failure:
             raise failure[0]
         return self.summary
@@ -205,17 +207,19 @@ class BulkRun:
 
     def _progress(self, total: int, elapsed: float) -> None:
         engine = self.engine
-        self._log.info(
-            "%s", progress_line(engine.finished, total, elapsed, engine.state.rate_limited, engine.in_flight)
+        line = progress_line(
+            engine.finished, total, elapsed, engine.state.rate_limited, engine.in_flight, engine.outcomes.resumed
         )
+        self._log.info("%s", line)
 
-    def _summary(self, conversation_ids: Sequence[str], action: str, elapsed: float, resumed: int) -> dict[str, Any]:
+    def _summary(self, conversation_ids: Sequence[str], action: str, elapsed: float) -> dict[str, Any]:
         engine = self.engine
-        outcomes = list(engine.outcomes) or [None] * len(conversation_ids)
+        outcomes = engine.outcomes
+        if outcomes.total != len(conversation_ids):  # the run never started: every id is cancelled
+            outcomes = Outcomes(conversation_ids)
         summary = build_summary(
             conversation_ids,
             outcomes,
-            resumed=resumed,
             requests=engine.state.sent,
             rate_limited=engine.state.rate_limited,
             elapsed=elapsed,
@@ -227,7 +231,7 @@ class BulkRun:
             "of %d in %.1fs (%d requests, %d rate-limited answers).",
             action,
             counts["updated"],
-            resumed,
+            counts["resumed"],
             counts["skipped"],
             counts["failed"],
             counts["total"],

@@ -18,6 +18,7 @@ from airflow_provider_intercom.client.facts import (
     MAX_SEARCH_PAGE_SIZE,
     SEARCH_GROUP_OPERATORS,
     SEARCH_OPERATORS,
+    SUMMARY_MODES,
 )
 
 
@@ -169,6 +170,21 @@ def is_positive_number(value: Any) -> bool:
     :param value: what the user gave.
     """
     return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def validate_summary_mode(value: Any, *, where: str) -> str:
+    """Return ``value`` if it is one of :data:`~.facts.SUMMARY_MODES`, else raise.
+
+    :param value: what the user gave as ``summary``.
+    :param where: what the argument belongs to, e.g. ``"Task 'mark'"``.
+    :raises IntercomValidationError: if it is not.
+    """
+    if value not in SUMMARY_MODES:
+        raise IntercomValidationError(
+            f"{where}: summary must be 'auto' (updated ids listed one by one while they fit, else as ranges) "
+            f"or 'full' (always one by one); got {_describe(value)}."
+        )
+    return str(value)
 
 
 def validate_positive_number(value: Any, *, name: str, where: str) -> float:

@@ -116,6 +116,12 @@ QUICK_TIMEOUT = 10.0
 #: What the bulk summary keeps of each updated conversation: enough to act on downstream, small
 #: enough that 50,000 of them fit in XCom.
 DEFAULT_XCOM_FIELDS: tuple[str, ...] = ("id", "read", "state", "updated_at")
+#: Bytes the bulk summary's ``updated`` list may take in its full form (one entry per id, as
+#: JSON); a larger list is summarised as ranges of input positions (about 3,500 ids by default).
+FULL_SUMMARY_BYTES = 256 * 1024
+#: The bulk operators' ``summary`` values: ``auto`` switches to ranges past
+#: :data:`FULL_SUMMARY_BYTES`; ``full`` always lists each updated id.
+SUMMARY_MODES: tuple[str, ...] = ("auto", "full")
 #: Seconds one id may spend waiting out 429s before it fails as ``rate_limited``.
 DEFAULT_RATE_LIMIT_BUDGET = 300.0
 #: Seconds between progress lines in the task log.

@@ -21,6 +21,7 @@ from airflow_provider_intercom.client._validation import (
     validate_conversation_ids,
     validate_positive_number,
     validate_search_query,
+    validate_summary_mode,
 )
 from airflow_provider_intercom.client.facts import (
     DEFAULT_PROGRESS_INTERVAL,
@@ -51,7 +52,7 @@ _UNVERIFIED_HINT = (
     "not retried, so that none is posted twice; to post them again anyway, set resend=True and clear the task."
 )
 #: The template fields every bulk operator has.
-BULK_TEMPLATE_FIELDS: tuple[str, ...] = ("conversation_ids", "search_query", "intercom_conn_id")
+BULK_TEMPLATE_FIELDS: tuple[str, ...] = ("conversation_ids", "search_query", "intercom_conn_id", "updated_ids_path")
 
 
 class BulkConversationsOperator(BaseOperator):
@@ -81,6 +82,11 @@ class BulkConversationsOperator(BaseOperator):
         any id failed.
     :param xcom_fields: keys kept of each conversation answered, in the XCom; None keeps whole
         conversations (mind XCom size).
+    :param summary: ``"auto"`` lists updated ids one by one while they fit 256 KB, else as ranges
+        of input positions (``updated_form``); ``"full"`` always lists them one by one.
+    :param updated_ids_path: a local path or an object-storage URL (``ObjectStoragePath``) to
+        write every updated id to, one per line in input order, whatever the run's size; the
+        summary's ``updated_file`` names it. (templated)
     :param rate_limit_budget: seconds one id may spend waiting out 429s before it is failed with
         reason ``rate_limited``.
     :param progress_interval: seconds between progress lines in the task log.
@@ -110,6 +116,8 @@ class BulkConversationsOperator(BaseOperator):
         ignore_not_found: bool = False,
         fail_on_error: bool = True,
         xcom_fields: Sequence[str] | None = DEFAULT_XCOM_FIELDS,
+        summary: str = "auto",
+        updated_ids_path: str | None = None,
         rate_limit_budget: float = DEFAULT_RATE_LIMIT_BUDGET,
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         resume: bool = True,
@@ -153,6 +161,7 @@ class BulkConversationsOperator(BaseOperator):
             raise IntercomValidationError(
                 f"{where}: xcom_fields must be a list of conversation keys such as ['id', 'state'], or None."
             )
+        validate_summary_mode(summary, where=where)
         self.conversation_ids = conversation_ids
         self.search_query = search_query
         self.intercom_conn_id = intercom_conn_id
@@ -163,6 +172,8 @@ class BulkConversationsOperator(BaseOperator):
         self.ignore_not_found = ignore_not_found
         self.fail_on_error = fail_on_error
         self.xcom_fields = tuple(xcom_fields) if xcom_fields is not None else None
+        self.summary = summary
+        self.updated_ids_path = updated_ids_path
         self.rate_limit_budget = rate_limit_budget
         self.progress_interval = progress_interval
         self.resume = resume
@@ -251,6 +262,7 @@ class BulkConversationsOperator(BaseOperator):
                 xcom_fields=self.xcom_fields,
                 rate_limit_budget=self.rate_limit_budget,
                 progress_interval=self.progress_interval,
+                summary="full" if self.summary == "full" else "auto",
             ),
             log=self.log,
             stop_event=stop_event,
@@ -270,12 +282,28 @@ class BulkConversationsOperator(BaseOperator):
             # Interrupted (execution_timeout, a kill): still publish what was done, then re-raise.
             self._push_summary(context, run.summary)
             raise
+        if self.updated_ids_path:
+            self._write_updated(context, run, ids, summary, where)
         self._raise_for(context, run, summary, request)
         if messages:
             checkpoint.keep(bytes(run.engine.confirmed))  # clearing the task must not post them again
         else:
             checkpoint.clear()
         return summary
+
+    def _write_updated(
+        self, context: Context, run: BulkRun, ids: list[str], summary: dict[str, Any], where: str
+    ) -> None:
+        from airflow_provider_intercom.operators._updated_file import write_updated_ids
+
+        assert self.updated_ids_path is not None
+        try:
+            path = write_updated_ids(self.updated_ids_path, ids, run.engine.outcomes.updated_indexes(), where=where)
+        except IntercomError:
+            self._push_summary(context, summary)  # what was done stays visible
+            raise
+        summary["updated_file"] = path
+        self.log.info("Wrote the %d updated ids to %s.", summary["counts"]["updated"], path)
 
     def _search(self, hook: IntercomHook, query: Any) -> list[str]:
         return search_ids(hook, query, log=self.log, progress_interval=self.progress_interval)

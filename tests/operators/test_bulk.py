@@ -163,6 +163,7 @@ def test_templated_fields_render(intercom_emulator: IntercomEmulator) -> None:
         ({"conversation_ids": ["1"], "progress_interval": True}, "progress_interval"),
         ({"conversation_ids": ["1"], "xcom_fields": "id"}, "xcom_fields"),
         ({"conversation_ids": ["1"], "xcom_fields": ["id", 3]}, "xcom_fields"),
+        ({"conversation_ids": ["1"], "summary": "ranges"}, "summary must be 'auto'"),
     ],
 )
 def test_arguments_are_checked_at_parse_time(kwargs: dict[str, Any], message: str) -> None:
@@ -247,7 +248,7 @@ def test_one_failure_a_retry_might_fix_leaves_airflow_retries_on(fast_connection
 def test_fail_on_error_false_returns_the_summary(intercom_emulator: IntercomEmulator) -> None:
     op = IntercomMarkConversationsReadOperator(task_id="t", conversation_ids=["1", "31337"], fail_on_error=False)
     summary = execute(op)
-    assert list(summary) == ["counts", "updated", "skipped", "failed"]
+    assert list(summary) == ["counts", "updated_form", "updated", "skipped", "failed"]
     assert [f["id"] for f in summary["failed"]] == ["31337"]
     assert [c["id"] for c in summary["updated"]] == ["1"]
 

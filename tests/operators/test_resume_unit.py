@@ -85,20 +85,6 @@ def test_fingerprint_covers_ids_order_query_and_body() -> None:
     assert len(base) == 64
 
 
-@pytest.mark.parametrize("total", [0, 1, 7, 8, 9, 1000])
-def test_bitmap_round_trips(total: int) -> None:
-    done = set(random.Random(total).sample(range(total), total // 3))
-    assert ck.decode_bitmap(ck.encode_bitmap(_confirmed(total, done)), total) == done
-
-
-@pytest.mark.parametrize(
-    ("text", "total"), [("not base64!", 8), (ck.encode_bitmap(b"\x01" * 16), 8), (ck.encode_bitmap(b"\x01" * 9), 8)]
-)
-def test_a_bad_bitmap_is_refused(text: str, total: int) -> None:
-    with pytest.raises(ck.CheckpointError):
-        ck.decode_bitmap(text, total)
-
-
 def test_ids_round_trip_and_parts_are_checked() -> None:
     text = ck.encode_ids(IDS)
     assert ck.decode_ids(ck.join_parts(ck.split_parts(text, 10), ck.digest(text)), len(IDS)) == IDS

@@ -53,6 +53,22 @@ def target_concurrency(
     return max(1, min(wanted, RAMP * answered, cap))
 
 
+def batches_work(*, rate: float | None, cap: int, interval: float) -> bool:
+    """Whether the engine may wake only every ``interval`` seconds, doing what fell due meanwhile.
+
+    Only while a budget paces the run, and while one interval's sends fit in the slots
+    (``rate x interval <= cap``): a run that ``max_concurrency`` holds to a few slots needs each
+    answer at once to send the next. (Answers then wait up to ``interval``, which the measured
+    latency includes, so that concurrency grows to keep the rate.)
+
+    :param rate: calls per second the budget allows, if known; None before any answer (or without a
+        limit), when every answer is handled at once.
+    :param cap: the most requests ever in flight (``max_concurrency``).
+    :param interval: the time between wake-ups.
+    """
+    return rate is not None and rate * interval <= cap
+
+
 def allowed_rate(
     limit: int | None, max_requests_per_minute: float | None, window: float = RATE_LIMIT_WINDOW_SECONDS
 ) -> float | None:

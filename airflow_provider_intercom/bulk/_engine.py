@@ -22,7 +22,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_intercom.bulk._breaker import CircuitBreaker
-from airflow_provider_intercom.bulk._concurrency import LatencyEstimator, allowed_rate, target_concurrency
+from airflow_provider_intercom.bulk._concurrency import (
+    LatencyEstimator,
+    allowed_rate,
+    batches_work,
+    target_concurrency,
+)
 from airflow_provider_intercom.bulk._job import Job
 from airflow_provider_intercom.bulk._options import BulkOptions
 from airflow_provider_intercom.bulk._readback import READS_AFTER_AMBIGUOUS, after_read, first_read_at
@@ -37,7 +42,7 @@ from airflow_provider_intercom.bulk._summary import (
 from airflow_provider_intercom.bulk._waker import Waker
 from airflow_provider_intercom.client._error import IntercomError
 from airflow_provider_intercom.client._message import find_part, is_ambiguous, is_conversation
-from airflow_provider_intercom.client._ratelimit import RateLimitState
+from airflow_provider_intercom.client._ratelimit import PACING_SLACK, RateLimitState
 from airflow_provider_intercom.client._ratelimit_headers import WarningLogger
 from airflow_provider_intercom.client._responses import not_the_conversation, parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, should_retry
@@ -50,8 +55,6 @@ if TYPE_CHECKING:
 
 #: Longest single wait of the dispatcher, so that progress and stops are seen promptly.
 _MAX_IDLE = 0.25
-#: Shortest wait for a send time; see :data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK`.
-_MIN_PACING_WAIT = 0.01
 
 
 class AsyncBulkEngine:
@@ -125,6 +128,19 @@ class AsyncBulkEngine:
         """Requests on the wire now."""
         return self.state.in_flight
 
+    @property
+    def poll_interval(self) -> float:
+        """The least time between two wake-ups of the event loop (see :mod:`._loop`).
+
+        While the budget paces the run and the slots leave room for it, answers are handled in
+        batches, :data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK` apart.
+        """
+        paced = batches_work(rate=self._rate(), cap=self._cap, interval=PACING_SLACK)
+        return PACING_SLACK if paced else 0.0
+
+    def _rate(self) -> float | None:
+        return allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window)
+
     def release(self, upto: int) -> None:
         """Allow sends to ids whose index is below ``upto`` (recorded as started). Call from the loop."""
         self.released = max(self.released or 0, upto)
@@ -196,7 +212,7 @@ class AsyncBulkEngine:
                 await self._waker.wait(min(until, _MAX_IDLE), for_answers=True)
                 continue
             target = target_concurrency(
-                rate=allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window),
+                rate=self._rate(),
                 latency=self.latency.mean,
                 answered=self.answered,
                 cap=self._cap,
@@ -206,9 +222,9 @@ class AsyncBulkEngine:
                 continue
             delay = self.state.send_delay(self._wall_clock())
             if delay > 0:
-                # Waking at least _MIN_PACING_WAIT apart lets the sends that fell due meanwhile go
-                # out together (the limiter keeps their average rate), for less event-loop work.
-                await self._waker.wait(min(max(delay, _MIN_PACING_WAIT), _MAX_IDLE), for_answers=False)
+                # Waking PACING_SLACK apart lets the sends that fell due meanwhile go out together
+                # (the limiter keeps their average rate), for less event-loop work; see ._loop.
+                await self._waker.wait(min(max(delay, PACING_SLACK), _MAX_IDLE), for_answers=False)
                 continue
             if retry_ready:
                 job = heapq.heappop(self._retries)[2]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
 from airflow_provider_intercom.bulk._engine import AsyncBulkEngine
+from airflow_provider_intercom.bulk._loop import paced_event_loop
 from airflow_provider_intercom.bulk._options import BulkOptions
 from airflow_provider_intercom.bulk._summary import build_summary, progress_line
 from airflow_provider_intercom.client._actions import ConversationRequest
@@ -123,7 +124,7 @@ class BulkRun:
         finished = threading.Event()
 
         def main() -> None:
-            loop = asyncio.new_event_loop()
+            loop = paced_event_loop(lambda: self.engine.poll_interval)
             self._loop = loop
             try:
                 if self._stop_requested.is_set():

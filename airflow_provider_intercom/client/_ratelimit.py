@@ -19,11 +19,13 @@ from airflow_provider_intercom.client._error import IntercomCancelledError
 from airflow_provider_intercom.client._ratelimit_headers import (
     RESET_SLACK,
     HeaderWarnings,
+    RateLimitReading,
     WarningLogger,
     max_wait,
     read_rate_limit_headers,
 )
 from airflow_provider_intercom.client._ratelimit_headers import header_number as header_number
+from airflow_provider_intercom.client._reorder import ReorderGroups
 from airflow_provider_intercom.client.facts import RATE_LIMIT_WINDOW_SECONDS
 
 #: Requests allowed in flight after a window's reset time, until an answer reports the new window.
@@ -31,8 +33,12 @@ WINDOW_PROBES = 4
 #: How often a sender held back at a window change looks again, in seconds.
 PROBE_POLL = 0.01
 #: How far behind the clock the pacing schedule may fall: a sender that woke late may send what
-#: fell due meanwhile at once, so senders can wake less often without losing rate.
-PACING_SLACK = 0.02
+#: fell due meanwhile at once, so senders can wake less often without losing rate. The bulk
+#: engine wakes this far apart while paced: at Intercom's rate, about 17 sends per wake-up.
+PACING_SLACK = 0.1
+#: Sends this close together (a batch of one wake-up, or threads racing) may reach Intercom in any
+#: order, over separate connections; sends further apart are taken to arrive in the order sent.
+REORDER_SPAN = 0.02
 
 
 def rate_limit_send_delay(
@@ -146,6 +152,8 @@ class RateLimitState:
         #: would leave rate x latency of each window unused.)
         self.sends = 0
         self._anchor = 0
+        #: Which sends each answer's figure surely counts (:mod:`._reorder`).
+        self._groups = ReorderGroups(REORDER_SPAN)
         #: Seconds this clock runs ahead of Intercom's, as 429s revealed (0 until one does), at most
         #: RESET_SLACK: a reset further behind is believed only as far as the slack allows.
         self.skew = 0.0
@@ -200,6 +208,7 @@ class RateLimitState:
         self.in_flight += 1
         self.sends += 1
         now -= self.skew  # kept on Intercom's clock, like every time send_delay compares
+        self._groups.sent(self.sends, now)
         last = self.last_send_at
         # The schedule advances by the spacing, not to the clock: a send that went out late
         # (within PACING_SLACK) does not push the next one back.
@@ -225,15 +234,25 @@ class RateLimitState:
             runs ahead of Intercom's.
         :param now: when the answer came, in UNIX seconds: a reset must lie within a window of it.
         """
+        reading = None if headers is None else read_rate_limit_headers(headers, now=now, window=self.window)
+        whole = None
         if seq is None:
             seq = self.sends - self.in_flight + 1
+        else:
+            figured = reading is not None and reading.remaining is not None and reading.reset_at is not None
+            seq, whole = self._groups.answered(seq, figured=figured)
         self.in_flight = max(0, self.in_flight - 1)
         self.sent += 1
         if status == 429:
             self.rate_limited += 1
-        if headers is None:
-            return
-        reading = read_rate_limit_headers(headers, now=now, window=self.window)
+        if reading is not None:
+            self._record(reading, status, seq, sent_at)
+        if whole is not None:
+            # Its group is all answered, each with a figure: the lowest figure kept counts them all.
+            self._anchor = max(self._anchor, whole)
+
+    def _record(self, reading: RateLimitReading, status: int | None, seq: int, sent_at: float | None) -> None:
+        """Take in what an answer's headers say; ``seq``: the last send its figure surely counts."""
         self._warnings.report(reading.rejected)
         remaining, reset_at = reading.remaining, reading.reset_at
         if reading.limit is not None:

@@ -14,11 +14,13 @@ callbacks ready, the loop never holds off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import selectors
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-__all__ = ["CoalescingSelector", "hold_off", "paced_event_loop"]
+__all__ = ["CoalescingSelector", "heap_frozen", "hold_off", "paced_event_loop"]
 
 
 def hold_off(*, now: float, last_wake: float, interval: float, timeout: float | None) -> float:
@@ -78,3 +80,22 @@ def paced_event_loop(interval: Callable[[], float]) -> asyncio.AbstractEventLoop
     :param interval: asked before each poll; 0 makes the loop behave as asyncio's default one.
     """
     return asyncio.SelectorEventLoop(CoalescingSelector(interval))
+
+
+@contextlib.contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep the objects that exist now out of the garbage collector's full passes, for a run.
+
+    A task's process holds Airflow, its ORM and its imports: hundreds of thousands of objects that
+    a run's many short-lived ones would otherwise make the collector walk again and again (about a
+    fifth of a paced call's CPU, measured with far fewer). :func:`gc.freeze` is made for such
+    long-lived objects. They are unfrozen afterwards, unless something (Airflow's forking
+    executors do) had frozen objects before: those are left as they were found, frozen.
+    """
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if frozen_before == 0:
+            gc.unfreeze()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
 from airflow_provider_intercom.bulk._engine import AsyncBulkEngine
-from airflow_provider_intercom.bulk._loop import paced_event_loop
+from airflow_provider_intercom.bulk._loop import heap_frozen, paced_event_loop
 from airflow_provider_intercom.bulk._options import BulkOptions
 from airflow_provider_intercom.bulk._summary import build_summary, progress_line
 from airflow_provider_intercom.client._actions import ConversationRequest
@@ -129,9 +129,10 @@ class BulkRun:
             try:
                 if self._stop_requested.is_set():
                     self.engine.stop()
-                loop.run_until_complete(
-                    self.engine.run(conversation_ids, request, done, read_below=read_below, read_after=read_after)
-                )
+                with heap_frozen():
+                    loop.run_until_complete(
+                        self.engine.run(conversation_ids, request, done, read_below=read_below, read_after=read_after)
+                    )
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
                 failure.append(exc)
             finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import selectors
 import socket
 import threading
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airflow_provider_intercom.bulk._loop import CoalescingSelector, hold_off, paced_event_loop
+from airflow_provider_intercom.bulk._loop import CoalescingSelector, heap_frozen, hold_off, paced_event_loop
 
 
 @pytest.mark.parametrize(
@@ -123,3 +124,24 @@ def test_a_paced_loop_reads_what_arrived_during_the_interval_in_one_wake_up(
         loop.close()
     assert b"".join(reads) == b"x" * 100
     assert len(reads) <= 12  # about 0.5 s at one poll per 100 ms, not one wake-up per byte
+
+
+def test_the_heap_is_frozen_for_the_run_and_unfrozen_after() -> None:
+    gc.unfreeze()  # whatever an earlier test left: nothing frozen
+    kept = [object() for _ in range(3)]
+    with heap_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    del kept
+
+
+def test_objects_frozen_before_the_run_stay_frozen() -> None:
+    # Airflow's forking executors freeze the heap before they fork a task's process.
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with heap_frozen():
+            pass
+        assert gc.get_freeze_count() >= before
+    finally:
+        gc.unfreeze()

@@ -199,6 +199,19 @@ def test_an_answer_counts_no_request_of_its_batch_for_sure_until_the_whole_batch
     assert state.window_left(1000.3) == 7  # all answered: the lowest figure counts them all
 
 
+def test_sends_wait_for_a_batchs_answers_only_when_the_budget_may_be_spent() -> None:
+    state = RateLimitState()
+    batch = [state.on_send(1000.0) for _ in range(4)]
+    state.on_answer(headers(4, 1001), 200, batch[3], now=1000.2)
+    # Four left if they arrived in the order sent (the pace counts on that), none for sure: wait.
+    assert state.window_left(1000.2) == 0
+    assert state.send_delay(1000.2) >= PROBE_POLL
+    for seq, left in zip(batch[:3], (7, 6, 5), strict=True):
+        state.on_answer(headers(left, 1001), 200, seq, now=1000.3)
+    assert state.window_left(1000.3) == 4
+    assert state.send_delay(1000.3) == 0
+
+
 def test_a_batch_with_a_lost_answer_stays_charged_to_the_budget() -> None:
     state = RateLimitState()
     batch = [state.on_send(1000.0) for _ in range(3)]
@@ -280,9 +293,9 @@ def test_a_newer_window_replaces_the_old_budget_and_spreads_it() -> None:
     limiter.release(headers(0, 1010), 200, limiter.acquire())
     assert not sends_now(limiter)
     clock.now = 1010.2
-    limiter.release(headers(50, 1020), 200, limiter.acquire())
-    assert not sends_now(limiter)  # 50 left over 9.8 s: one send every ~0.2 s, so not yet...
-    clock.now = 1010.4
+    limiter.release(headers(20, 1020), 200, limiter.acquire())
+    assert not sends_now(limiter)  # 20 left over 9.8 s: one send every ~0.5 s, so not yet...
+    clock.now = 1010.7
     assert sends_now(limiter)  # ...but now
 
 

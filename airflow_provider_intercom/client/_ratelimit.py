@@ -35,7 +35,12 @@ PROBE_POLL = 0.01
 #: How far behind the clock the pacing schedule may fall: a sender that woke late may send what
 #: fell due meanwhile at once, so senders can wake less often without losing rate. The bulk
 #: engine wakes this far apart while paced: at Intercom's rate, about 33 sends per wake-up.
+#: At most a fiftieth of the window (:attr:`RateLimitState.slack`): bursts stay small beside it.
 PACING_SLACK = 0.2
+#: The most wake-ups per window that the slack is cut to, for windows shorter than Intercom's.
+SLACK_PER_WINDOW = 50
+#: The least slack, whatever the windows look like.
+MIN_SLACK = 0.01
 #: Sends this close together (a batch of one wake-up, or threads racing) may reach Intercom in any
 #: order, over separate connections; sends further apart are taken to arrive in the order sent.
 REORDER_SPAN = 0.02
@@ -138,6 +143,8 @@ class RateLimitState:
         #: The window's length in seconds. Never inferred from the answers: a proxy's headers
         #: could pin it short, and the pacing would then aim at many times the limit.
         self.window = float(window)
+        #: :data:`PACING_SLACK`, or less for a short window (a test server's).
+        self.slack = min(PACING_SLACK, self.window / SLACK_PER_WINDOW)
         self._warnings = HeaderWarnings(logger)
         self.min_interval = 60.0 / max_requests_per_minute if max_requests_per_minute else 0.0
         self.limit: int | None = None
@@ -217,8 +224,8 @@ class RateLimitState:
         self._groups.sent(self.sends, now)
         last = self.last_send_at
         # The schedule advances by the spacing, not to the clock: a send that went out late
-        # (within PACING_SLACK) does not push the next one back.
-        self.last_send_at = now if last is None else max(min(now, last + self._spacing), now - PACING_SLACK)
+        # (within the slack) does not push the next one back.
+        self.last_send_at = now if last is None else max(min(now, last + self._spacing), now - self.slack)
         return self.sends
 
     def on_answer(
@@ -259,12 +266,8 @@ class RateLimitState:
 
     def _count(self, counted: tuple[int, int], *, replace: bool = False) -> None:
         """``remaining`` counts the sends up to these: surely, and likely (see ``_likely``)."""
-        surely, likely = counted
-        if replace:
-            self._anchor, self._likely = surely, likely
-        else:
-            self._anchor, self._likely = max(self._anchor, surely), max(self._likely, likely)
-        self._likely = max(self._likely, self._anchor)
+        surely, likely = counted if replace else (max(self._anchor, counted[0]), max(self._likely, counted[1]))
+        self._anchor, self._likely = surely, max(likely, surely)
 
     def _record(
         self, reading: RateLimitReading, status: int | None, counted: tuple[int, int], sent_at: float | None
@@ -292,6 +295,10 @@ class RateLimitState:
         newer = heard is None or reset_at > heard
         if newer:
             self._heard_reset_at = reset_at
+            if heard is not None:
+                # Windows that look shorter than the one set only ever make the slack smaller (more
+                # wake-ups, never more sends): a test server's 1 s windows, say, unknown to the task.
+                self.slack = max(min(self.slack, (reset_at - heard) / SLACK_PER_WINDOW), MIN_SLACK)
         if self.reset_at is None or reset_at > self.reset_at or newer:
             # A window later than any heard before replaces the budget, even when it ends before
             # a projected one (next_window's guess): what Intercom says wins over the guess.

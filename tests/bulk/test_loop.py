@@ -61,7 +61,8 @@ def test_events_that_arrive_within_the_interval_are_returned_by_one_poll(
     pair: tuple[socket.socket, socket.socket],
 ) -> None:
     sleeps: list[float] = []
-    clock = iter([100.0, 100.0, 100.02, 100.1]).__next__  # poll at 100.0, next asked at 100.02
+    # Polled at 100.0; asked again at 100.02, held until 100.1.
+    clock = iter([100.0, 100.0, 100.02, 100.02, 100.1, 100.1]).__next__
     selector = CoalescingSelector(lambda: 0.1, clock=clock, sleep=sleeps.append)
     reader, writer = pair
     selector.register(reader, selectors.EVENT_READ)
@@ -145,3 +146,22 @@ def test_objects_frozen_before_the_run_stay_frozen() -> None:
         assert gc.get_freeze_count() >= before
     finally:
         gc.unfreeze()
+
+
+def test_a_callback_from_another_thread_ends_a_hold_at_once() -> None:
+    # A stop, or a write-ahead record that lets the next sends go, must not wait out a hold.
+    loop = paced_event_loop(lambda: 5.0)
+    ran: list[float] = []
+
+    async def wait_for_the_callback() -> None:
+        await asyncio.sleep(0)  # one poll: the next one is held off for 5 s
+        done = asyncio.get_running_loop().create_future()
+        threading.Timer(0.1, lambda: loop.call_soon_threadsafe(done.set_result, time.monotonic())).start()
+        ran.append(await done)
+
+    try:
+        started = time.monotonic()
+        loop.run_until_complete(wait_for_the_callback())
+    finally:
+        loop.close()
+    assert time.monotonic() - started < 1.5

@@ -53,20 +53,20 @@ def target_concurrency(
     return max(1, min(wanted, RAMP * answered, cap))
 
 
-def batches_work(*, rate: float | None, cap: int, interval: float) -> bool:
-    """Whether the engine may wake only every ``interval`` seconds, doing what fell due meanwhile.
+def wake_interval(*, rate: float | None, cap: int, slack: float) -> float:
+    """The least time between two wake-ups of the engine's event loop (see :mod:`._loop`).
 
-    Only while a budget paces the run, and while one interval's sends fit in the slots
-    (``rate x interval <= cap``): a run that ``max_concurrency`` holds to a few slots needs each
-    answer at once to send the next. (Answers then wait up to ``interval``, which the measured
-    latency includes, so that concurrency grows to keep the rate.)
+    ``slack`` (what fell due meanwhile is done together) while a budget paces the run and one
+    interval's sends fit in the slots (``rate x slack <= cap``); else 0, every answer handled at
+    once: a run that ``max_concurrency`` holds to a few slots needs each answer to send the next.
+    (Answers may then wait up to ``slack``, which the measured latency includes, so that
+    concurrency grows to keep the rate.)
 
-    :param rate: calls per second the budget allows, if known; None before any answer (or without a
-        limit), when every answer is handled at once.
+    :param rate: calls per second the budget allows, if known; None before any answer.
     :param cap: the most requests ever in flight (``max_concurrency``).
-    :param interval: the time between wake-ups.
+    :param slack: the pacing slack (:attr:`~airflow_provider_intercom.client._ratelimit.RateLimitState.slack`).
     """
-    return rate is not None and rate * interval <= cap
+    return slack if rate is not None and rate * slack <= cap else 0.0
 
 
 def allowed_rate(

@@ -22,12 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_intercom.bulk._breaker import CircuitBreaker
-from airflow_provider_intercom.bulk._concurrency import (
-    LatencyEstimator,
-    allowed_rate,
-    batches_work,
-    target_concurrency,
-)
+from airflow_provider_intercom.bulk._concurrency import LatencyEstimator, allowed_rate, target_concurrency
 from airflow_provider_intercom.bulk._job import Job
 from airflow_provider_intercom.bulk._options import BulkOptions
 from airflow_provider_intercom.bulk._readback import READS_AFTER_AMBIGUOUS, after_read, first_read_at
@@ -80,7 +75,8 @@ class AsyncBulkEngine:
     ) -> None:
         self._client = client
         self._options = options
-        self._cap = options.max_concurrency or MAX_CONCURRENCY_LIMIT
+        #: The most requests in flight at once.
+        self.cap = options.max_concurrency or MAX_CONCURRENCY_LIMIT
         # Waiting out 429s is bounded by time alone: under a shared, busy app budget the count of
         # 429s says little, while the time spent is what delays the run.
         self._policy: RetryPolicy = replace(
@@ -128,19 +124,6 @@ class AsyncBulkEngine:
         """Requests on the wire now."""
         return self.state.in_flight
 
-    @property
-    def poll_interval(self) -> float:
-        """The least time between two wake-ups of the event loop (see :mod:`._loop`).
-
-        While the budget paces the run and the slots leave room for it, answers are handled in
-        batches, the pacing slack apart (:data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK`).
-        """
-        slack = self.state.slack
-        return slack if batches_work(rate=self._rate(), cap=self._cap, interval=slack) else 0.0
-
-    def _rate(self) -> float | None:
-        return allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window)
-
     def release(self, upto: int) -> None:
         """Allow sends to ids whose index is below ``upto`` (recorded as started). Call from the loop."""
         self.released = max(self.released or 0, upto)
@@ -178,7 +161,7 @@ class AsyncBulkEngine:
             self.confirmed[index] = 1
         self.finished = len(done)
         todo = (index for index in range(total) if not self.confirmed[index])
-        transport = self._client.async_transport(max_connections=self._cap)
+        transport = self._client.async_transport(max_connections=self.cap)
         try:
             await self._dispatch(conversation_ids, request, transport, todo)
         finally:
@@ -212,18 +195,17 @@ class AsyncBulkEngine:
                 await self._waker.wait(min(until, _MAX_IDLE), for_answers=True)
                 continue
             target = target_concurrency(
-                rate=self._rate(),
+                rate=allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window),
                 latency=self.latency.mean,
                 answered=self.answered,
-                cap=self._cap,
+                cap=self.cap,
             )
             if self.state.in_flight >= target:
                 await self._waker.wait(_MAX_IDLE, for_answers=True)
                 continue
             delay = self.state.send_delay(self._wall_clock())
             if delay > 0:
-                # Waking the slack apart lets the sends that fell due meanwhile go out together
-                # (the limiter keeps their average rate), for less event-loop work; see ._loop.
+                # Waking the slack apart, the sends that fell due meanwhile go out together; see ._loop.
                 await self._waker.wait(min(max(delay, self.state.slack), _MAX_IDLE), for_answers=False)
                 continue
             if retry_ready:

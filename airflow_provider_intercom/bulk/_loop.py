@@ -3,9 +3,8 @@
 Paced at Intercom's 1,667 calls per 10 s, a loop that wakes for every send and every answer wakes
 hundreds of times a second and does a little work each time, on caches other processes have
 cooled: measured, the same request then cost about twice the CPU it costs in a busy loop. So
-while the engine reports that the budget, not the answers, decides when it sends
-(:attr:`~._engine.AsyncBulkEngine.paced`), the selector returns at most once per
-:data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK` (0.2 s): the answers that arrived
+while a budget paces the run (:func:`~._concurrency.wake_interval`), the selector returns at most
+once per :data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK` (0.2 s): the answers that arrived
 meanwhile are handled together, and the sends that fell due go out together (the limiter keeps
 their average rate). Nothing waits longer than that interval more than it would have; with
 callbacks ready, the loop never holds off, and a callback from another thread (a stop, a

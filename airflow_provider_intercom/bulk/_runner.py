@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
+from airflow_provider_intercom.bulk._concurrency import allowed_rate, wake_interval
 from airflow_provider_intercom.bulk._engine import AsyncBulkEngine
 from airflow_provider_intercom.bulk._loop import heap_frozen, paced_event_loop
 from airflow_provider_intercom.bulk._options import BulkOptions
@@ -124,7 +125,7 @@ class BulkRun:
         finished = threading.Event()
 
         def main() -> None:
-            loop = paced_event_loop(lambda: self.engine.poll_interval)
+            loop = paced_event_loop(self._poll_interval)
             self._loop = loop
             try:
                 if self._stop_requested.is_set():
@@ -174,6 +175,12 @@ class BulkRun:
         if failure:
             raise failure[0]
         return self.summary
+
+    def _poll_interval(self) -> float:
+        """The least time between two wake-ups of the run's event loop (see :mod:`._loop`)."""
+        state = self.engine.state
+        rate = allowed_rate(state.limit, self._options.max_requests_per_minute, state.window)
+        return wake_interval(rate=rate, cap=self.engine.cap, slack=state.slack)
 
     def _write_ahead(self, write: Callable[[int], bool], most: int, total: int, *, direct: bool = False) -> None:
         """Record the next batch of ids as started before the engine may send to them.

@@ -15,8 +15,8 @@ from airflow_provider_intercom.bulk._concurrency import (
     RAMP,
     LatencyEstimator,
     allowed_rate,
-    batches_work,
     target_concurrency,
+    wake_interval,
 )
 from airflow_provider_intercom.client.facts import (
     APP_RATE_LIMIT_PER_WINDOW,
@@ -125,4 +125,4 @@ def test_latency_estimate_stays_within_the_samples(samples: list[float]) -> None
 def test_the_engine_wakes_in_batches_only_while_a_budget_paces_it_and_the_slots_hold_a_batch(
     rate: float | None, cap: int, batches: bool
 ) -> None:
-    assert batches_work(rate=rate, cap=cap, interval=0.2) is batches
+    assert wake_interval(rate=rate, cap=cap, slack=0.2) == (0.2 if batches else 0.0)

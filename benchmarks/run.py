@@ -7,12 +7,14 @@ own (no real network; CPU and memory are the client's alone):
    latencies with medians of 100 ms, 300 ms and 1 s (p95 = 3 x median); of a bulk close and
    a bulk tag at 300 ms; and of a bulk note at 300 ms, clean and with 1 % of first attempts
    applied then failed (read-backs, exactly one note per conversation: ``_notes.py``);
-2. client CPU per successful call: the bulk engine against a bare sequential ``requests`` loop
-   (and the python-intercom SDK's loop, when installed);
+2. client CPU per successful call: the bulk engine, unpaced and paced at the limit, against a
+   bare sequential ``requests`` loop (and the python-intercom SDK's loop, when installed);
 3. scale-out: 4 bulk runs in 4 processes sharing one app's limit;
 4. peak memory of a 50,000-id bulk run;
-5. the import cost of the operators module on top of ``airflow.sdk``;
-6. the emulator's own throughput.
+5. a bulk task on 1,000,000 literal ids in a real ``dag.test()`` run: wall time, peak RSS above an
+   operator holding the same ids, XCom bytes, the largest checkpoint value, render time;
+6. the import cost of the operators module on top of ``airflow.sdk``;
+7. the emulator's own throughput.
 
 Prints a Markdown table, writes ``benchmarks/results/latest.json`` and regenerates the table in
 ``docs/performance.md`` (between its ``bench`` markers) from that JSON. A missed target is printed
@@ -39,6 +41,7 @@ from types import FrameType
 from typing import Any
 
 import _imports
+import _million
 import _notes
 import _sections
 from _clients import sdk_version
@@ -49,7 +52,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 PARTIAL = RESULTS.with_name("partial.json")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 DOC_START, DOC_END = "<!-- bench:start -->", "<!-- bench:end -->"
-SECTIONS = ("efficiency", "actions", "notes", "cpu", "scale_out", "memory", "imports", "emulator")
+SECTIONS = ("efficiency", "actions", "notes", "cpu", "scale_out", "memory", "million", "imports", "emulator")
 MEDIANS = (0.1, 0.3, 1.0)
 #: The faulted note run: the share of first attempts applied then failed, and the client's timeout.
 NOTE_FAULTS, NOTE_TIMEOUT = 0.01, 2.0
@@ -189,11 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         key="notes_faulted_300ms",
     )
     # The mark-read runs only: the actions' and notes' runs have the same medians, other requests.
-    at_limit: dict[str, float] = {}
-    for median in MEDIANS:
-        measured = results.get(f"efficiency_{median * 1000:.0f}ms", {})
-        if "cpu_us_per_call" in measured:
-            at_limit[f"median {median * 1000:.0f} ms"] = measured["cpu_us_per_call"]
+    at_limit = {
+        f"median {median * 1000:.0f} ms": results[key]["cpu_us_per_call"]
+        for median in MEDIANS
+        if "cpu_us_per_call" in results.get(key := f"efficiency_{median * 1000:.0f}ms", {})
+    }
     section("cpu", "Client CPU per call", lambda: _sections.client_cpu(500 if args.quick else 2000, rounds, at_limit))
     section(
         "scale_out",
@@ -201,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
         lambda: _sections.scale_out(4, args.windows, median=0.3),
     )
     section("memory", "Memory of a large run", lambda: _sections.memory(5_000 if args.quick else 50_000))
+    section(
+        "million",
+        "A million ids in one task (dag.test)",
+        lambda: _million.million(20_000 if args.quick else 1_000_000),
+    )
     section("imports", "Import cost", lambda: _imports.import_cost(3 if args.quick else 5))
     section("emulator", "Emulator throughput", lambda: _sections.emulator_throughput(3.0 if args.quick else 5.0))
 

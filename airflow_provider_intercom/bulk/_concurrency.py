@@ -53,6 +53,22 @@ def target_concurrency(
     return max(1, min(wanted, RAMP * answered, cap))
 
 
+def wake_interval(*, rate: float | None, cap: int, slack: float) -> float:
+    """The least time between two wake-ups of the engine's event loop (see :mod:`._loop`).
+
+    ``slack`` (what fell due meanwhile is done together) while a budget paces the run and one
+    interval's sends fit in the slots (``rate x slack <= cap``); else 0, every answer handled at
+    once: a run that ``max_concurrency`` holds to a few slots needs each answer to send the next.
+    (Answers may then wait up to ``slack``, which the measured latency includes, so that
+    concurrency grows to keep the rate.)
+
+    :param rate: calls per second the budget allows, if known; None before any answer.
+    :param cap: the most requests ever in flight (``max_concurrency``).
+    :param slack: the pacing slack (:attr:`~airflow_provider_intercom.client._ratelimit.RateLimitState.slack`).
+    """
+    return slack if rate is not None and rate * slack <= cap else 0.0
+
+
 def allowed_rate(
     limit: int | None, max_requests_per_minute: float | None, window: float = RATE_LIMIT_WINDOW_SECONDS
 ) -> float | None:

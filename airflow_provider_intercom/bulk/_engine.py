@@ -45,8 +45,6 @@ if TYPE_CHECKING:
 
 #: Longest single wait of the dispatcher, so that progress and stops are seen promptly.
 _MAX_IDLE = 0.25
-#: Shortest wait for a send time; see :data:`~airflow_provider_intercom.client._ratelimit.PACING_SLACK`.
-_MIN_PACING_WAIT = 0.01
 
 
 class AsyncBulkEngine:
@@ -72,7 +70,8 @@ class AsyncBulkEngine:
     ) -> None:
         self._client = client
         self._options = options
-        self._cap = options.max_concurrency or MAX_CONCURRENCY_LIMIT
+        #: The most requests in flight at once.
+        self.cap = options.max_concurrency or MAX_CONCURRENCY_LIMIT
         # Waiting out 429s is bounded by time alone: under a shared, busy app budget the count of
         # 429s says little, while the time spent is what delays the run.
         self._policy: RetryPolicy = replace(
@@ -158,7 +157,7 @@ class AsyncBulkEngine:
         outcomes = self.outcomes = Outcomes(conversation_ids, done, budget=budget)
         self.finished = outcomes.resumed
         todo = indexes(outcomes.confirmed, 0)
-        transport = self._client.async_transport(max_connections=self._cap)
+        transport = self._client.async_transport(max_connections=self.cap)
         try:
             await self._dispatch(conversation_ids, request, transport, todo)
         finally:
@@ -195,16 +194,15 @@ class AsyncBulkEngine:
                 rate=allowed_rate(self.state.limit, self._options.max_requests_per_minute, self.state.window),
                 latency=self.latency.mean,
                 answered=self.answered,
-                cap=self._cap,
+                cap=self.cap,
             )
             if self.state.in_flight >= target:
                 await self._waker.wait(_MAX_IDLE, for_answers=True)
                 continue
             delay = self.state.send_delay(self._wall_clock())
             if delay > 0:
-                # Waking at least _MIN_PACING_WAIT apart lets the sends that fell due meanwhile go
-                # out together (the limiter keeps their average rate), for less event-loop work.
-                await self._waker.wait(min(max(delay, _MIN_PACING_WAIT), _MAX_IDLE), for_answers=False)
+                # Waking the slack apart, the sends that fell due meanwhile go out together; see ._loop.
+                await self._waker.wait(min(max(delay, self.state.slack), _MAX_IDLE), for_answers=False)
                 continue
             if retry_ready:
                 job = heapq.heappop(self._retries)[2]

@@ -18,7 +18,9 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
+from airflow_provider_intercom.bulk._concurrency import allowed_rate, wake_interval
 from airflow_provider_intercom.bulk._engine import AsyncBulkEngine
+from airflow_provider_intercom.bulk._loop import heap_frozen, paced_event_loop
 from airflow_provider_intercom.bulk._options import BulkOptions
 from airflow_provider_intercom.bulk._outcomes import Outcomes
 from airflow_provider_intercom.bulk._summary import build_summary, progress_line
@@ -125,14 +127,15 @@ class BulkRun:
         finished = threading.Event()
 
         def main() -> None:
-            loop = asyncio.new_event_loop()
+            loop = paced_event_loop(self._poll_interval)
             self._loop = loop
             try:
                 if self._stop_requested.is_set():
                     self.engine.stop()
-                loop.run_until_complete(
-                    self.engine.run(conversation_ids, request, done, read_below=read_below, read_after=read_after)
-                )
+                with heap_frozen():
+                    loop.run_until_complete(
+                        self.engine.run(conversation_ids, request, done, read_below=read_below, read_after=read_after)
+                    )
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
                 failure.append(exc)
             finally:
@@ -174,6 +177,12 @@ class BulkRun:
         if failure:
             raise failure[0]
         return self.summary
+
+    def _poll_interval(self) -> float:
+        """The least time between two wake-ups of the run's event loop (see :mod:`._loop`)."""
+        state = self.engine.state
+        rate = allowed_rate(state.limit, self._options.max_requests_per_minute, state.window)
+        return wake_interval(rate=rate, cap=self.engine.cap, slack=state.slack)
 
     def _write_ahead(self, write: Callable[[int], bool], most: int, total: int, *, direct: bool = False) -> None:
         """Record the next batch of ids as started before the engine may send to them.

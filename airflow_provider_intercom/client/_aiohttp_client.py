@@ -10,11 +10,12 @@ included.
 
 from __future__ import annotations
 
+import asyncio
 import json as jsonlib
 from collections.abc import Mapping
 
 from airflow_provider_intercom.client._error import IntercomValidationError
-from airflow_provider_intercom.client._network import ssl_context
+from airflow_provider_intercom.client._network import environment_proxy, ssl_context
 from airflow_provider_intercom.client._responses import NetworkFailure, RequestInfo, network_error
 from airflow_provider_intercom.client._token import Token
 from airflow_provider_intercom.client._transport import base_headers, root_cause
@@ -49,9 +50,11 @@ class AiohttpTransport:
             json_serialize=jsonlib.dumps,
             cookie_jar=aiohttp.DummyCookieJar(),
             raise_for_status=False,
-            # HTTP(S)_PROXY and NO_PROXY, as requests reads them.
-            trust_env=True,
+            # HTTP(S)_PROXY and NO_PROXY are read once per base URL (see send), not per request.
+            trust_env=False,
         )
+        #: The proxy of each base URL, from the environment, looked up on its first request.
+        self._proxies: dict[str, str | None] = {}
         # aiohttp resends an idempotent request once, unseen, when a kept-alive connection breaks.
         # Retrying is the engine's job: by its policy, and counted against the rate limit.
         self._session._retry_connection = False
@@ -78,11 +81,16 @@ class AiohttpTransport:
         :raises IntercomConnectionError: when no response came back.
         """
         aiohttp = self._aiohttp
+        base = request.base_url
+        if base not in self._proxies:
+            # In a thread, as aiohttp does it: on some systems the lookup may resolve names.
+            self._proxies[base] = await asyncio.to_thread(environment_proxy, base)
         failure: NetworkFailure | None = None
         try:
             async with self._session.request(
                 request.method,
-                request.base_url + request.path,
+                base + request.path,
+                proxy=self._proxies[base],
                 data=body,
                 params=params,
                 # The token goes on each request, not into the session's default headers.

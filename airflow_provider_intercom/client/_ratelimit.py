@@ -19,11 +19,13 @@ from airflow_provider_intercom.client._error import IntercomCancelledError
 from airflow_provider_intercom.client._ratelimit_headers import (
     RESET_SLACK,
     HeaderWarnings,
+    RateLimitReading,
     WarningLogger,
     max_wait,
     read_rate_limit_headers,
 )
 from airflow_provider_intercom.client._ratelimit_headers import header_number as header_number
+from airflow_provider_intercom.client._reorder import ReorderGroups
 from airflow_provider_intercom.client.facts import RATE_LIMIT_WINDOW_SECONDS
 
 #: Requests allowed in flight after a window's reset time, until an answer reports the new window.
@@ -31,8 +33,17 @@ WINDOW_PROBES = 4
 #: How often a sender held back at a window change looks again, in seconds.
 PROBE_POLL = 0.01
 #: How far behind the clock the pacing schedule may fall: a sender that woke late may send what
-#: fell due meanwhile at once, so senders can wake less often without losing rate.
-PACING_SLACK = 0.02
+#: fell due meanwhile at once, so senders can wake less often without losing rate. The bulk
+#: engine wakes this far apart while paced: at Intercom's rate, about 33 sends per wake-up.
+#: At most a fiftieth of the window (:attr:`RateLimitState.slack`): bursts stay small beside it.
+PACING_SLACK = 0.2
+#: The most wake-ups per window that the slack is cut to, for windows shorter than Intercom's.
+SLACK_PER_WINDOW = 50
+#: The least slack, whatever the windows look like.
+MIN_SLACK = 0.01
+#: Sends this close together (a batch of one wake-up, or threads racing) may reach Intercom in any
+#: order, over separate connections; sends further apart are taken to arrive in the order sent.
+REORDER_SPAN = 0.02
 
 
 def rate_limit_send_delay(
@@ -132,6 +143,8 @@ class RateLimitState:
         #: The window's length in seconds. Never inferred from the answers: a proxy's headers
         #: could pin it short, and the pacing would then aim at many times the limit.
         self.window = float(window)
+        #: :data:`PACING_SLACK`, or less for a short window (a test server's).
+        self.slack = min(PACING_SLACK, self.window / SLACK_PER_WINDOW)
         self._warnings = HeaderWarnings(logger)
         self.min_interval = 60.0 / max_requests_per_minute if max_requests_per_minute else 0.0
         self.limit: int | None = None
@@ -146,6 +159,11 @@ class RateLimitState:
         #: would leave rate x latency of each window unused.)
         self.sends = 0
         self._anchor = 0
+        #: Which sends each answer's figure surely counts (:mod:`._reorder`): ``_anchor`` is the last
+        #: of them, and ``_likely`` the last if sends arrived in the order sent. The likely budget sets
+        #: the pace; the sure one, near its end, holds sends until the answers tell.
+        self._groups = ReorderGroups(REORDER_SPAN)
+        self._likely = 0
         #: Seconds this clock runs ahead of Intercom's, as 429s revealed (0 until one does), at most
         #: RESET_SLACK: a reset further behind is believed only as far as the slack allows.
         self.skew = 0.0
@@ -168,24 +186,27 @@ class RateLimitState:
             projected = next_window(now=now, reset_at=self.reset_at, limit=self.limit, window=self.window)
             if projected is not None:
                 self.reset_at, self.remaining = projected
-                self._anchor = self.sends
-        budget = (self.remaining or 0) - self.unaccounted
+                self._anchor = self._likely = self.sends
+        budget = (self.remaining or 0) - (self.sends - self._likely)
         if self.reset_at is not None and budget > 0 and now < self.reset_at:
             self._spacing = max((self.reset_at - now) / budget, self.min_interval)
         else:
             self._spacing = self.min_interval
         over = self.reset_at is not None and now >= self.reset_at
-        return rate_limit_send_delay(
+        delay = rate_limit_send_delay(
             now=now,
             remaining=self.remaining,
             reset_at=self.reset_at,
             # Past the reset only requests on the wire count as probes: sends that the answers
             # never accounted for (their headers were unusable) must not hold the senders forever.
-            in_flight=self.in_flight if over else self.unaccounted,
+            in_flight=self.in_flight if over else self.sends - self._likely,
             last_send_at=self.last_send_at,
             min_interval=self.min_interval,
             window=self.window,
         )
+        if not over and self.remaining is not None and self.remaining <= self.unaccounted:
+            return max(delay, PROBE_POLL)  # maybe spent: the answers of the last batch will tell
+        return delay
 
     @property
     def unaccounted(self) -> int:
@@ -200,10 +221,11 @@ class RateLimitState:
         self.in_flight += 1
         self.sends += 1
         now -= self.skew  # kept on Intercom's clock, like every time send_delay compares
+        self._groups.sent(self.sends, now)
         last = self.last_send_at
         # The schedule advances by the spacing, not to the clock: a send that went out late
-        # (within PACING_SLACK) does not push the next one back.
-        self.last_send_at = now if last is None else max(min(now, last + self._spacing), now - PACING_SLACK)
+        # (within the slack) does not push the next one back.
+        self.last_send_at = now if last is None else max(min(now, last + self._spacing), now - self.slack)
         return self.sends
 
     def on_answer(
@@ -225,15 +247,32 @@ class RateLimitState:
             runs ahead of Intercom's.
         :param now: when the answer came, in UNIX seconds: a reset must lie within a window of it.
         """
+        reading = None if headers is None else read_rate_limit_headers(headers, now=now, window=self.window)
+        whole = None
         if seq is None:
-            seq = self.sends - self.in_flight + 1
+            seq = surely = self.sends - self.in_flight + 1
+        else:
+            figured = reading is not None and reading.remaining is not None and reading.reset_at is not None
+            surely, whole = self._groups.answered(seq, figured=figured)
         self.in_flight = max(0, self.in_flight - 1)
         self.sent += 1
         if status == 429:
             self.rate_limited += 1
-        if headers is None:
-            return
-        reading = read_rate_limit_headers(headers, now=now, window=self.window)
+        if reading is not None:
+            self._record(reading, status, (surely, seq), sent_at)
+        if whole is not None:
+            # Its group is all answered, each with a figure: the lowest figure kept counts them all.
+            self._count((whole, whole))
+
+    def _count(self, counted: tuple[int, int], *, replace: bool = False) -> None:
+        """``remaining`` counts the sends up to these: surely, and likely (see ``_likely``)."""
+        surely, likely = counted if replace else (max(self._anchor, counted[0]), max(self._likely, counted[1]))
+        self._anchor, self._likely = surely, max(likely, surely)
+
+    def _record(
+        self, reading: RateLimitReading, status: int | None, counted: tuple[int, int], sent_at: float | None
+    ) -> None:
+        """Take in what an answer's headers say; ``counted``: the last sends its figure counts (:meth:`_count`)."""
         self._warnings.report(reading.rejected)
         remaining, reset_at = reading.remaining, reading.reset_at
         if reading.limit is not None:
@@ -256,10 +295,15 @@ class RateLimitState:
         newer = heard is None or reset_at > heard
         if newer:
             self._heard_reset_at = reset_at
+            if heard is not None:
+                # Windows that look shorter than the one set only ever make the slack smaller (more
+                # wake-ups, never more sends): a test server's 1 s windows, say, unknown to the task.
+                self.slack = max(min(self.slack, (reset_at - heard) / SLACK_PER_WINDOW), MIN_SLACK)
         if self.reset_at is None or reset_at > self.reset_at or newer:
             # A window later than any heard before replaces the budget, even when it ends before
             # a projected one (next_window's guess): what Intercom says wins over the guess.
-            self.reset_at, self.remaining, self._anchor = reset_at, remaining, seq
+            self.reset_at, self.remaining = reset_at, remaining
+            self._count(counted, replace=True)
         elif (
             status == 429
             and self.reset_at is not None
@@ -268,12 +312,14 @@ class RateLimitState:
             and reset_at >= heard
         ):
             # A 429 for a window that a projection took for over: it is not, at Intercom.
-            self.reset_at, self.remaining, self._anchor = reset_at, 0, max(self._anchor, seq)
+            self.reset_at, self.remaining = reset_at, 0
+            self._count(counted)
         elif reset_at == self.reset_at and (self.remaining is None or remaining < self.remaining):
             # Within a window Intercom's count only grows, so the lowest figure is the freshest,
             # whichever request it answers: requests sent a moment apart over separate connections
             # may arrive in either order, so the answer to the latest send can be the older figure.
-            self.remaining, self._anchor = remaining, max(self._anchor, seq)
+            self.remaining = remaining
+            self._count(counted)
         # An answer from an earlier window says nothing about this one.
 
     def window_left(self, now: float) -> int | None:

@@ -32,6 +32,7 @@ from airflow_provider_intercom.client.facts import (
 from airflow_provider_intercom.connection import DEFAULT_CONN_ID
 from airflow_provider_intercom.exceptions import IntercomPermanentError, task_error
 from airflow_provider_intercom.hooks.intercom import IntercomHook
+from airflow_provider_intercom.operators._literal_ids import render_literal_ids, template_markers
 from airflow_provider_intercom.operators._resume_hints import failure_hint
 from airflow_provider_intercom.operators._search import search_ids
 
@@ -204,6 +205,28 @@ class BulkConversationsOperator(BaseOperator):
         :param where: how messages name the task.
         """
         return request
+
+    def render_template(
+        self, content: Any, context: Context, jinja_env: Any = None, seen_oids: set[int] | None = None
+    ) -> Any:
+        """Airflow's rendering, except that a literal id list is not rendered one id at a time.
+
+        Only ``conversation_ids``, and only when it is a list or a tuple: the ids in it that hold
+        no template syntax are kept as given (see :mod:`._literal_ids`). Everything else (an
+        XComArg, a templated string, the other fields) is rendered by Airflow as usual.
+
+        :param content: what to render.
+        :param context: the task's context.
+        :param jinja_env: the Jinja environment, if the caller has one.
+        :param seen_oids: the ids of objects rendered already (Airflow's guard against cycles).
+        """
+        if content is self.conversation_ids and type(content) in (list, tuple):
+            env = jinja_env or self.get_template_env()
+            render_one = super().render_template
+            return render_literal_ids(
+                content, template_markers(env), lambda item: render_one(item, context, env, seen_oids)
+            )
+        return super().render_template(content, context, jinja_env, seen_oids)
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Act on every given or matching conversation; return the summary.

@@ -16,6 +16,7 @@ from airflow_provider_intercom.bulk._concurrency import (
     LatencyEstimator,
     allowed_rate,
     target_concurrency,
+    wake_interval,
 )
 from airflow_provider_intercom.client.facts import (
     APP_RATE_LIMIT_PER_WINDOW,
@@ -110,3 +111,18 @@ def test_latency_estimate_stays_within_the_samples(samples: list[float]) -> None
         estimator.observe(sample)
     assert estimator.mean is not None
     assert min(samples) - 1e-9 <= estimator.mean <= max(samples) + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("rate", "cap", "batches"),
+    [
+        pytest.param(INTERCOM_RATE, MAX_CONCURRENCY_LIMIT, True, id="Intercom's limit: ~33 sends per wake-up"),
+        pytest.param(INTERCOM_RATE, 8, False, id="8 slots: each answer frees the next send"),
+        pytest.param(None, MAX_CONCURRENCY_LIMIT, False, id="no limit heard yet"),
+        pytest.param(1e8, MAX_CONCURRENCY_LIMIT, False, id="a limit no run reaches"),
+    ],
+)
+def test_the_engine_wakes_in_batches_only_while_a_budget_paces_it_and_the_slots_hold_a_batch(
+    rate: float | None, cap: int, batches: bool
+) -> None:
+    assert wake_interval(rate=rate, cap=cap, slack=0.2) == (0.2 if batches else 0.0)

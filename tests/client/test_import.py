@@ -22,7 +22,7 @@ SCRIPT = textwrap.dedent(
     from airflow_provider_intercom.testing.emulator import IntercomEmulator
     seen["emulator"] = loaded()
     with IntercomEmulator(conversations=5) as emulator:
-        unread = [cid for cid in emulator.conversation_ids() if not emulator.get(cid)["read"]][0]
+        unread = emulator.set_conversation(3, read=False)["id"]
         with IntercomClient(emulator.token, base_url=emulator.url) as client:
             answer = client.mark_conversation_read(unread)
         seen["after_request"] = loaded()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_intercom.client._network import ca_bundle
+from airflow_provider_intercom.client._network import ca_bundle, environment_proxy
 from airflow_provider_intercom.client._responses import RequestInfo, redirect_error
 
 PUT = RequestInfo("PUT", "/conversations/3", "intercom_test", "https://gw.example/intercom", "us", 30.0)
@@ -48,3 +48,38 @@ def test_a_redirect_without_location_and_other_statuses() -> None:
     assert "answered 302, a redirect without a Location" in str(error)
     assert "set the Host of connection 'intercom_test' (now https://gw.example/intercom)" in str(error)
     assert [redirect_error(status, {"Location": "/x"}, PUT) for status in (200, 299, 400, 404)] == [None] * 4
+
+
+@pytest.mark.parametrize(
+    ("url", "proxies", "exempt", "expected"),
+    [
+        ("https://api.intercom.io", {"https": "http://proxy:3128"}, set(), "http://proxy:3128"),
+        ("https://api.intercom.io", {"http": "http://plain:80"}, set(), None),  # HTTP_PROXY is for http URLs
+        ("http://127.0.0.1:8089", {"http": "http://plain:80", "https": "http://proxy:3128"}, set(), "http://plain:80"),
+        ("https://api.intercom.io", {"all": "http://every:1"}, set(), "http://every:1"),
+        (
+            "https://api.intercom.io",
+            {"https": "http://proxy:3128", "all": "http://every:1"},
+            set(),
+            "http://proxy:3128",
+        ),
+        ("https://api.intercom.io", {"https": "http://u:p@proxy:3128"}, set(), "http://u:p@proxy:3128"),
+        ("https://api.intercom.io/gw", {"https": "http://proxy:3128"}, {"api.intercom.io"}, None),  # NO_PROXY
+        ("https://api.intercom.io", {"https": ""}, set(), None),
+        ("https://api.intercom.io", {}, set(), None),
+    ],
+)
+def test_the_proxy_is_the_one_the_environment_names_for_the_url(
+    url: str, proxies: dict[str, str], exempt: set[str], expected: str | None
+) -> None:
+    assert environment_proxy(url, proxies=lambda: proxies, bypass=exempt.__contains__) == expected
+
+
+def test_the_proxy_follows_the_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    assert environment_proxy("https://api.intercom.io") == "http://proxy.corp:3128"
+    monkeypatch.setenv("NO_PROXY", ".intercom.io")
+    assert environment_proxy("https://api.intercom.io") is None

@@ -133,9 +133,14 @@ def test_the_window_is_set_not_inferred_from_resets_a_second_apart(window: float
     state.on_answer(headers(50, 1001), 200, state.on_send(1000.5), now=1000.5)
     state.on_answer(headers(50, 1002), 200, state.on_send(1001.5), now=1001.5)
     assert state.send_delay(1002.5) == 0  # the window has ended: the next one starts
-    state.on_send(1002.5)
-    # 100 calls over the next 10 s: about 0.1 s apart (less the pacing slack); over 1 s: at once.
-    assert (state.send_delay(1002.5) > 0.05) is paced
+    sent, now = 0, 1002.5
+    while now < 1003.0:  # half a second, looked at every 10 ms
+        while state.send_delay(now) == 0 and sent < 100:
+            state.on_send(now)
+            sent += 1
+        now += 0.01
+    # 100 calls over the next 10 s: about 0.1 s apart, so a handful; over 1 s: all of them.
+    assert sent < 20 if paced else sent == 100
 
 
 @pytest.mark.parametrize("window", [0.0, -1.0, float("nan"), float("inf")])
@@ -150,3 +155,19 @@ def test_the_send_delay_never_exceeds_a_window_and_the_slack_but_the_users_ceili
     # max_requests_per_minute=1 is the user's own choice, not a header's: one minute apart it is.
     slow = rate_limit_send_delay(now=NOW, remaining=None, reset_at=None, in_flight=0, last_send_at=NOW, min_interval=60)
     assert slow == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize(("apart", "left", "burst"), [(1.0, 60, False), (10.0, 960, True)])
+def test_resets_closer_than_the_window_shrink_the_slack_not_the_pace(apart: float, left: int, burst: bool) -> None:
+    # A test server's 1 s windows, unknown to the task: a sender that woke late then sends only
+    # what fell due within a fiftieth of the windows it sees, not a fiftieth of Intercom's 10 s.
+    # (Both budgets pace one send per 10 ms over what is left of the window.)
+    state = RateLimitState()
+    state.on_answer(headers(left, 1000 + apart), 200, state.on_send(999.0), now=999.0)
+    state.on_answer(headers(left, 1000 + 2 * apart), 200, state.on_send(1000.0 + apart / 2), now=1000.0 + apart)
+    late = 1000.0 + apart + 0.4
+    at_once = 0
+    while state.send_delay(late) == 0 and at_once < 100:
+        state.on_send(late)
+        at_once += 1
+    assert at_once > 10 if burst else at_once < 5

@@ -64,6 +64,7 @@ def test_every_action_runs_in_a_dag_and_sends_only_documented_bodies(intercom_em
         emulator.set_conversation(cid, state="open")
     for cid in ("2", *id_range(5, 16)):
         emulator.set_conversation(cid, state="closed")
+    emulator.set_conversation("5", tags=[])
     emulator.set_conversation("6", tags=["billing"])
     for cid in id_range(3, 36):
         emulator.set_conversation(cid, tags=["vip"])

@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         default_version=args.default_version,
         region=args.region,
         backlog=args.backlog,
+        # Nothing but --request-log reads the log: without it, a long run's memory stays flat.
+        record_requests=args.request_log is not None,
     )
     try:
         with emulator:

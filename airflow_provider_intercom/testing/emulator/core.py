@@ -75,6 +75,8 @@ class IntercomEmulator(ConversationState):
     :param admin_email: that admin's email.
     :param plan_restricted: answer every authenticated request 403 ``api_plan_restricted``.
     :param backlog: the listen backlog: connections the kernel queues before they are accepted.
+    :param record_requests: keep every request in :attr:`requests`; turn it off for runs of
+        millions of requests, whose log would otherwise hold gigabytes.
     """
 
     def __init__(
@@ -101,6 +103,7 @@ class IntercomEmulator(ConversationState):
         admin_email: str = DEFAULT_ADMIN["email"],
         plan_restricted: bool = False,
         backlog: int = DEFAULT_BACKLOG,
+        record_requests: bool = True,
     ) -> None:
         self._token = token
         self.host = host
@@ -122,7 +125,7 @@ class IntercomEmulator(ConversationState):
             self.add_app(app_token, app_limit)
         self._latency = LatencyModel(latency, latency_p95, latency_seed)
         self._faults = FaultBook()
-        self._log = RequestLog()
+        self._log = RequestLog(record_requests)
         self._pipeline = RequestPipeline(
             settings=self,
             router=Router(self._store, self._workspace, self),

@@ -2,8 +2,10 @@
 
 The shapes follow ``components/schemas/conversation`` of Intercom's API 2.16 and the spec's own
 example (``conversation_example.json``). Every timestamp lies before :data:`ANCHOR_TIME`, a fixed
-instant in the past, so that the same ``(count, seed)`` always yields byte-identical data and any
-update made "now" moves ``updated_at`` forwards.
+instant in the past, so that the same ``(seed, id)`` always yields byte-identical data and any
+update made "now" moves ``updated_at`` forwards. Each conversation is drawn from a random
+generator of its own, seeded with ``(seed, id)``: one can be built without the others, so that a
+store of a million conversations builds only those that are asked for.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from airflow_provider_intercom.testing.emulator.workspace import CONVERSATION_TAGS, SEED_ADMINS, SEED_TEAMS
 
-__all__ = ["ANCHOR_TIME", "generate_conversations"]
+__all__ = ["ANCHOR_TIME", "generate_conversations", "seeded_conversation"]
 
 #: 2024-12-18T16:00:00Z, close to the timestamps in Intercom's own examples.
 ANCHOR_TIME = 1_734_537_600
@@ -207,12 +209,22 @@ def _one(rng: random.Random, number: int) -> dict[str, Any]:
     }
 
 
+def seeded_conversation(number: int, seed: int) -> dict[str, Any]:
+    """Build conversation ``number``, the same for the same ``(number, seed)``, whatever else exists.
+
+    :param number: the conversation's id, as a number (1 or more).
+    :param seed: the seed of the emulator's data.
+    """
+    # A string seed is hashed (SHA-512) into the generator's state: distinct for every pair, and
+    # the same in every process (unlike hash()).
+    return _one(random.Random(f"{seed}/{number}"), number)
+
+
 def generate_conversations(count: int, seed: int) -> dict[str, dict[str, Any]]:
     """Build ``count`` conversations with ids ``"1"`` .. ``str(count)``.
 
     :param count: how many conversations to create.
-    :param seed: seed of the :class:`random.Random` driving every choice, so data is reproducible.
+    :param seed: the seed of the emulator's data.
     :return: the conversations keyed by id, in ascending numeric id order.
     """
-    rng = random.Random(seed)
-    return {str(number): _one(rng, number) for number in range(1, count + 1)}
+    return {str(number): seeded_conversation(number, seed) for number in range(1, count + 1)}

@@ -52,9 +52,14 @@ class RecordedRequest:
 
 
 class RequestLog:
-    """The emulator's thread-safe log of :class:`RecordedRequest`, oldest first."""
+    """The emulator's thread-safe log of :class:`RecordedRequest`, oldest first.
 
-    def __init__(self) -> None:
+    :param keep: record requests; when false the log stays empty, so that a long run (a million
+        requests would hold about 2 GB) does not grow the emulator's memory with every request.
+    """
+
+    def __init__(self, keep: bool = True) -> None:
+        self._keep = keep
         self._lock = threading.Lock()
         self._entries: list[RecordedRequest] = []
         # Bumped by clear(): a request still in flight must not fill in a slot of the new log.
@@ -66,6 +71,8 @@ class RequestLog:
         :param request: the request, without its status.
         :return: a ticket for :meth:`complete`.
         """
+        if not self._keep:
+            return -1, -1  # a generation clear() never reaches: complete() ignores it
         with self._lock:
             self._entries.append(request)
             return self._generation, len(self._entries) - 1

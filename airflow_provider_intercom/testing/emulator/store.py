@@ -1,7 +1,8 @@
 """The emulator's conversations in memory: lookups, updates, deletion, ordered search slices.
 
 Every read and write holds one lock, and answers are encoded to JSON under it, so a response is
-always one consistent state of a conversation.
+always one consistent state of a conversation. Conversations are built from the seed when first
+asked for; only their changes are kept (see :class:`ConversationStore`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from airflow_provider_intercom.testing.emulator.data import generate_conversations
+from airflow_provider_intercom.testing.emulator.data import seeded_conversation
 from airflow_provider_intercom.testing.emulator.markup import to_plaintext
 from airflow_provider_intercom.testing.emulator.mutations import newest_parts, touch
 
@@ -71,7 +72,13 @@ class SearchSlice:
 
 
 class ConversationStore:
-    """Seeded conversations keyed by id.
+    """Seeded conversations keyed by id, built on first use.
+
+    A million conversations fit in little memory: their ids are the numbers ``1`` .. ``count``,
+    each is built from the seed when a request (or the state API) asks for it, and what is kept of
+    it afterwards is only how it differs from the seeded one, as compact JSON (a mark-read keeps
+    ``read`` and ``updated_at``: about 100 bytes). :meth:`search` and :meth:`select` build every
+    conversation in turn (none is kept): fine for thousands, slow for a million.
 
     :param count: how many to create, with ids ``"1"`` .. ``str(count)``.
     :param seed: seed of the generated data.
@@ -81,8 +88,13 @@ class ConversationStore:
         if count < 0:
             raise ValueError("conversations must be >= 0")
         self._lock = threading.Lock()
-        self._items = generate_conversations(count, seed)
-        self._ids = sorted(int(key) for key in self._items)
+        self._count = count
+        self._seed = seed
+        #: For each conversation that changed: ``[{key: value}, [removed keys]]`` as JSON, how it
+        #: differs from the seeded one. Encoded, it takes a fraction of the dicts' memory, and
+        #: decoding it is a fresh copy (the stored state is never shared with a caller).
+        self._changes: dict[int, bytes] = {}
+        self._deleted: set[int] = set()
         # Seeded parts of conversation n have ids 10n + k (k < 10): new ones start above them all.
         self._last_part_id = 10 * (count + 1)
 
@@ -91,19 +103,53 @@ class ConversationStore:
         self._last_part_id += 1
         return str(self._last_part_id)
 
+    def _number(self, conversation_id: str) -> int:
+        """The number of a stored conversation; KeyError for any other id (``"007"`` included)."""
+        # Callers hold self._lock.
+        if conversation_id.isascii() and conversation_id.isdigit() and not conversation_id.startswith("0"):
+            number = int(conversation_id)
+            if number <= self._count and number not in self._deleted:
+                return number
+        raise KeyError(conversation_id)
+
+    def _load(self, number: int) -> Conversation:
+        # Callers hold self._lock. A new dict every time: the caller may change it.
+        conversation = seeded_conversation(number, self._seed)
+        change = self._changes.get(number)
+        if change is not None:
+            changed, removed = json.loads(change)
+            conversation.update(changed)
+            for key in removed:
+                conversation.pop(key, None)
+        return conversation
+
+    def _save(self, number: int, conversation: Conversation) -> None:
+        # Callers hold self._lock.
+        seeded = seeded_conversation(number, self._seed)
+        changed = {key: value for key, value in conversation.items() if key not in seeded or seeded[key] != value}
+        removed = [key for key in seeded if key not in conversation]
+        if changed or removed:
+            self._changes[number] = json.dumps([changed, removed], separators=(",", ":")).encode()
+        else:
+            self._changes.pop(number, None)
+
+    def _numbers(self) -> list[int]:
+        # Callers hold self._lock.
+        return [number for number in range(1, self._count + 1) if number not in self._deleted]
+
     def ids(self) -> list[str]:
         """Ids of all stored conversations, in ascending numeric order."""
         with self._lock:
-            return [str(number) for number in self._ids]
+            return [str(number) for number in self._numbers()]
 
     def get(self, conversation_id: str) -> Conversation:
-        """A deep copy of one conversation.
+        """A copy of one conversation, the caller's to change.
 
         :param conversation_id: its id.
         :raises KeyError: when there is no such conversation.
         """
         with self._lock:
-            return copy.deepcopy(self._items[conversation_id])
+            return self._load(self._number(conversation_id))
 
     def exists(self, conversation_id: str) -> bool:
         """Tell whether a conversation is stored.
@@ -111,7 +157,11 @@ class ConversationStore:
         :param conversation_id: its id.
         """
         with self._lock:
-            return conversation_id in self._items
+            try:
+                self._number(conversation_id)
+            except KeyError:
+                return False
+            return True
 
     def encode(self, conversation_id: str, *, plaintext: bool = False) -> bytes:
         """One conversation as the JSON body of an answer.
@@ -121,7 +171,7 @@ class ConversationStore:
         :raises KeyError: when there is no such conversation.
         """
         with self._lock:
-            return self._encode(self._items[conversation_id], plaintext)
+            return self._encode(self._load(self._number(conversation_id)), plaintext)
 
     def update(self, conversation_id: str, changes: Mapping[str, Any], *, plaintext: bool = False) -> bytes:
         """Apply validated changes of ``PUT /conversations/{id}`` and encode the result.
@@ -135,7 +185,8 @@ class ConversationStore:
         :raises KeyError: when there is no such conversation (it may have been deleted meanwhile).
         """
         with self._lock:
-            conversation = self._items[conversation_id]
+            number = self._number(conversation_id)
+            conversation = self._load(number)
             for key in ("read", "title"):
                 if key in changes:
                     conversation[key] = changes[key]
@@ -148,6 +199,7 @@ class ConversationStore:
                 else:
                     conversation["company"] = {"type": "company", "id": company_id, "name": f"Company {company_id}"}
             touch(conversation, int(time.time()))
+            self._save(number, conversation)
             return self._encode(conversation, plaintext)
 
     def apply(
@@ -162,14 +214,17 @@ class ConversationStore:
 
         :param conversation_id: its id.
         :param change: called with the stored conversation (to change in place) and a source of
-            new part ids; what it returns is returned. It may raise to refuse the change.
+            new part ids; what it returns is returned. It may raise to refuse the change, which
+            then leaves the conversation as it was.
         :param encode: also encode the changed conversation, as GET answers it.
         :param plaintext: render message bodies and subjects as plain text.
         :raises KeyError: when there is no such conversation.
         """
         with self._lock:
-            conversation = self._items[conversation_id]
+            number = self._number(conversation_id)
+            conversation = self._load(number)
             result = change(conversation, self._next_part_id)
+            self._save(number, conversation)
             return result, self._encode(conversation, plaintext) if encode else None
 
     def select(self, predicate: Callable[[Conversation], bool]) -> list[str]:
@@ -178,7 +233,7 @@ class ConversationStore:
         :param predicate: e.g. a compiled search query.
         """
         with self._lock:
-            return [str(number) for number in self._ids if predicate(self._items[str(number)])]
+            return [str(number) for number in self._numbers() if predicate(self._load(number))]
 
     def delete(self, conversation_id: str) -> bool:
         """Delete a conversation for good.
@@ -187,9 +242,12 @@ class ConversationStore:
         :return: whether it existed.
         """
         with self._lock:
-            if self._items.pop(conversation_id, None) is None:
+            try:
+                number = self._number(conversation_id)
+            except KeyError:
                 return False
-            self._ids.remove(int(conversation_id))
+            self._deleted.add(number)
+            self._changes.pop(number, None)
             return True
 
     def search(
@@ -199,19 +257,24 @@ class ConversationStore:
 
         The filter is evaluated on the data as it is now, so conversations changed since the
         previous page may move: one updated after it was returned comes again later (its
-        ``updated_at`` moved past the cursor); one that stopped matching is left out.
+        ``updated_at`` moved past the cursor); one that stopped matching is left out. Every page
+        builds every conversation once (keeping only the matches' positions).
 
         :param predicate: the compiled query.
         :param after: the cursor's position; ``None`` for the first page.
         :param per_page: the page size.
         """
         with self._lock:
-            matching = sorted((order_key(c), c) for c in self._items.values() if predicate(c))
-            keys = [key for key, _ in matching]
+            keys: list[tuple[int, int]] = []
+            for number in self._numbers():
+                conversation = self._load(number)
+                if predicate(conversation):
+                    keys.append(order_key(conversation))
+            keys.sort()
             start = 0 if after is None else bisect.bisect_right(keys, after)
-            page = matching[start : start + per_page]
-            items = [{k: v for k, v in c.items() if k not in _LIST_ITEM_OMITS} for _, c in page]
-            return SearchSlice(len(matching), len(matching) - start, json.dumps(items), page[-1][0] if page else None)
+            page = keys[start : start + per_page]
+            items = [{k: v for k, v in self._load(number).items() if k not in _LIST_ITEM_OMITS} for _, number in page]
+            return SearchSlice(len(keys), len(keys) - start, json.dumps(items), page[-1] if page else None)
 
     @staticmethod
     def _encode(conversation: Conversation, plaintext: bool) -> bytes:

@@ -109,3 +109,12 @@ def test_default_version_is_settable(emu: IntercomEmulator, client: requests.Ses
     assert emu.requests[-1].api_version == "2.11"
     with pytest.raises(ValueError):
         emu.default_version = "2.99"
+
+
+def test_without_recording_requests_are_served_and_none_is_kept() -> None:
+    with IntercomEmulator(conversations=3, record_requests=False) as emu:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {emu.token}"
+        assert session.put(f"{emu.url}/conversations/2", json={"read": True}).status_code == 200
+        assert emu.get(2)["read"] is True
+        assert emu.requests == []

@@ -359,7 +359,8 @@ class AsyncBulkEngine:
         if request.answer == "tag":
             # The answer is the tag: the entry names the conversation, and which tag.
             return {"id": cid, "tag_id": answer.get("id")}
-        return trim(answer, self._options.xcom_fields)
+        # The id always: updated_ids() and users find the conversation by it, whatever xcom_fields keeps.
+        return {"id": cid, **trim(answer, self._options.xcom_fields)}
 
     def _failed(self, job: Job, cid: str, err: IntercomError) -> None:
         assert job.first_sent is not None

@@ -102,7 +102,12 @@ class _PacedEventLoop(asyncio.SelectorEventLoop):
         *args: *_Ts,
         context: contextvars.Context | None = None,
     ) -> asyncio.Handle:
-        """As asyncio's, and the callback does not wait for a hold to end."""
+        """As asyncio's, and the callback does not wait for a hold to end.
+
+        :param callback: what to call in the loop's thread.
+        :param args: its arguments.
+        :param context: the context to run it in, as in asyncio.
+        """
         handle = super().call_soon_threadsafe(callback, *args, context=context)
         self._coalescing.interrupt()
         return handle
@@ -124,7 +129,9 @@ def heap_frozen() -> Iterator[None]:
     a run's many short-lived ones would otherwise make the collector walk again and again (about a
     fifth of a paced call's CPU, measured with far fewer). :func:`gc.freeze` is made for such
     long-lived objects. They are unfrozen afterwards, unless something (Airflow's forking
-    executors do) had frozen objects before: those are left as they were found, frozen.
+    executors do) had frozen objects before: unfreezing would thaw those too, so then everything
+    frozen here stays frozen (the run's own objects are gone by then; what else was made meanwhile
+    is only kept out of full passes).
     """
     frozen_before = gc.get_freeze_count()
     gc.freeze()

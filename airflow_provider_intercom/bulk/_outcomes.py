@@ -91,7 +91,10 @@ class Outcomes:
             self.confirmed[index] = 1
 
     def settled(self, index: int) -> bool:
-        """Whether the id has an outcome (confirmed, failed or skipped)."""
+        """Whether the id has an outcome (confirmed, failed or skipped).
+
+        :param index: the id's position in the run.
+        """
         return bool(self.confirmed[index]) or index in self.problems
 
     def updated_flags(self) -> bytearray:

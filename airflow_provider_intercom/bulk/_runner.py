@@ -173,7 +173,7 @@ class BulkRun:
         finally:
             if on_checkpoint is not None:
                 on_checkpoint(bytes(self.engine.confirmed))
-            self.summary = self._summary(conversation_ids, request.action, self._clock() - started)
+            self.summary = self._summary(conversation_ids, request.action, self._clock() - started, done)
         if failure:
             raise failure[0]
         return self.summary
@@ -221,11 +221,13 @@ class BulkRun:
         )
         self._log.info("%s", line)
 
-    def _summary(self, conversation_ids: Sequence[str], action: str, elapsed: float) -> dict[str, Any]:
+    def _summary(
+        self, conversation_ids: Sequence[str], action: str, elapsed: float, done: bytes | bytearray | Collection[int]
+    ) -> dict[str, Any]:
         engine = self.engine
         outcomes = engine.outcomes
-        if outcomes.total != len(conversation_ids):  # the run never started: every id is cancelled
-            outcomes = Outcomes(conversation_ids)
+        if outcomes.total != len(conversation_ids):  # the run never started: what is not resumed is cancelled
+            outcomes = Outcomes(conversation_ids, done)
         summary = build_summary(
             conversation_ids,
             outcomes,

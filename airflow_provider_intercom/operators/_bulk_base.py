@@ -209,11 +209,8 @@ class BulkConversationsOperator(BaseOperator):
     def render_template(
         self, content: Any, context: Context, jinja_env: Any = None, seen_oids: set[int] | None = None
     ) -> Any:
-        """Airflow's rendering, except that a literal id list is not rendered one id at a time.
-
-        Only ``conversation_ids``, and only when it is a list or a tuple: the ids in it that hold
-        no template syntax are kept as given (see :mod:`._literal_ids`). Everything else (an
-        XComArg, a templated string, the other fields) is rendered by Airflow as usual.
+        """Airflow's rendering, except that a literal ``conversation_ids`` list or tuple keeps its
+        ids with no template syntax as given (:mod:`._literal_ids`); all else renders as usual.
 
         :param content: what to render.
         :param context: the task's context.
@@ -306,27 +303,21 @@ class BulkConversationsOperator(BaseOperator):
             self._push_summary(context, run.summary)
             raise
         if self.updated_ids_path:
-            self._write_updated(context, run, ids, summary, where)
+            from airflow_provider_intercom.operators._updated_file import write_updated_ids
+
+            try:
+                path = write_updated_ids(self.updated_ids_path, ids, run.engine.outcomes.updated_indexes(), where=where)
+            except IntercomError:
+                self._push_summary(context, summary)  # what was done stays visible
+                raise
+            summary["updated_file"] = path
+            self.log.info("Wrote the %d updated ids to %s.", summary["counts"]["updated"], path)
         self._raise_for(context, run, summary, request)
         if messages:
             checkpoint.keep(bytes(run.engine.confirmed))  # clearing the task must not post them again
         else:
             checkpoint.clear()
         return summary
-
-    def _write_updated(
-        self, context: Context, run: BulkRun, ids: list[str], summary: dict[str, Any], where: str
-    ) -> None:
-        from airflow_provider_intercom.operators._updated_file import write_updated_ids
-
-        assert self.updated_ids_path is not None
-        try:
-            path = write_updated_ids(self.updated_ids_path, ids, run.engine.outcomes.updated_indexes(), where=where)
-        except IntercomError:
-            self._push_summary(context, summary)  # what was done stays visible
-            raise
-        summary["updated_file"] = path
-        self.log.info("Wrote the %d updated ids to %s.", summary["counts"]["updated"], path)
 
     def _search(self, hook: IntercomHook, query: Any) -> list[str]:
         return search_ids(hook, query, log=self.log, progress_interval=self.progress_interval)

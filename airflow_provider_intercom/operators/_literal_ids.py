@@ -31,14 +31,15 @@ class _JinjaSyntax(Protocol):
 def template_markers(env: _JinjaSyntax) -> tuple[str, ...]:
     """What a string must contain for ``env`` to render it as anything but itself.
 
-    A trailing newline counts too: Jinja drops it (``keep_trailing_newline`` is off in Airflow's
-    environments), so an id read with its line end was always rendered without it.
+    A line end counts too: Jinja drops a trailing ``\n``, ``\r\n`` or ``\r``
+    (``keep_trailing_newline`` is off in Airflow's environments), so an id read with its line end
+    was always rendered without it.
 
     :param env: the Jinja environment the task renders with.
     """
     starts = (env.block_start_string, env.variable_start_string, env.comment_start_string)
     prefixes = (env.line_statement_prefix, env.line_comment_prefix)
-    return (*starts, *(prefix for prefix in prefixes if prefix), "\n")
+    return (*starts, *(prefix for prefix in prefixes if prefix), "\n", "\r")
 
 
 def needs_rendering(item: Any, markers: tuple[str, ...]) -> bool:

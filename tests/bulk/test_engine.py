@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_intercom.bulk import BulkOptions, BulkRun
+from airflow_provider_intercom.bulk import BulkOptions, BulkRun, updated_ids
 from airflow_provider_intercom.client import IntercomAuthError, IntercomClient, IntercomForbiddenError, RetryPolicy
 from airflow_provider_intercom.client._actions import update_request
 from airflow_provider_intercom.client.facts import DEFAULT_XCOM_FIELDS
@@ -264,6 +264,13 @@ def test_an_exhausted_429_budget_fails_the_id_as_rate_limited(intercom_emulator:
 def test_xcom_fields_none_keeps_whole_conversations(intercom_emulator: IntercomEmulator) -> None:
     summary, _ = _run(intercom_emulator, ["1", "2"], xcom_fields=None)
     assert summary["updated"][0] == intercom_emulator.get("1")
+
+
+@pytest.mark.intercom_emulator(conversations=2)
+def test_every_entry_names_its_conversation_whatever_xcom_fields_keep(intercom_emulator: IntercomEmulator) -> None:
+    summary, _ = _run(intercom_emulator, ["2", "1"], xcom_fields=("state",))
+    assert summary["updated"] == [{"id": cid, "state": intercom_emulator.get(cid)["state"]} for cid in ("2", "1")]
+    assert updated_ids(summary) == ["2", "1"]
 
 
 @pytest.mark.intercom_emulator(conversations=1)

@@ -40,14 +40,15 @@ def test_a_million_literal_ids_render_in_seconds_and_stay_as_given() -> None:
 
 @pytest.mark.parametrize("native", [False, True])
 def test_only_the_templated_items_are_rendered(native: bool) -> None:
-    op = _operator(["1", "{{ params.two }}", 3, "{# a note #}4", "5\n"], render_template_as_native_obj=native)
+    given = ["1", "{{ params.two }}", 3, "{# a note #}4", "5\n", "6\r\n", "7\r"]
+    op = _operator(given, render_template_as_native_obj=native)
 
     op.render_template_fields({"params": {"two": "2"}})  # type: ignore[arg-type]
 
     # Items without template syntax are kept as given; the others render as Airflow renders them
     # (natively, "2" and "4" become numbers, which the ids' validation accepts as well).
-    templated = [2, 4, 5] if native else ["2", "4", "5"]
-    assert op.conversation_ids == ["1", templated[0], 3, templated[1], templated[2]]
+    templated = [2, 4, 5, 6, 7] if native else ["2", "4", "5", "6", "7"]
+    assert op.conversation_ids == ["1", templated[0], 3, *templated[1:]]
 
 
 def test_the_dags_jinja_syntax_is_the_one_looked_for() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -83,3 +85,23 @@ def test_a_record_that_cannot_be_marked_complete_is_reported() -> None:
     store.broken = True
     progress.keep(b"\x01\x00\x00")
     assert any("could not mark the record" in line.lower() for line in log.lines)
+
+
+def test_a_million_ids_resume_exactly_with_every_value_in_the_stores_limit() -> None:
+    rng = random.Random(19)
+    ids = [str(number) for number in rng.sample(range(10**11, 10**12), 1_000_000)]  # incompressible-ish
+    confirmed = bytes(rng.getrandbits(1) for _ in ids)
+    store = Store()
+    first = open_progress(
+        store, enabled=True, ids=ids, query=None, body={"read": True}, try_number=1, log=Log(), messages=True
+    )
+    first.start(len(ids))
+    first.save(confirmed)
+
+    retry = open_progress(
+        store, enabled=True, ids=ids, query=None, body={"read": True}, try_number=2, log=Log(), messages=True
+    )
+
+    # Airflow's store refuses values over [state_store] max_value_storage_bytes, 65,535 by default.
+    assert max(len(json.dumps(value)) for value in store.values.values()) <= 65_535
+    assert retry.done(len(ids)) == {index for index, flag in enumerate(confirmed) if flag}

@@ -52,7 +52,9 @@ def post_once(
     checkpoint = open_checkpoint(
         context, enabled=True, ids=ids, query=None, body=request.identity, log=log, messages=True, resend=resend
     )
-    run = BulkRun(hook.client, BulkOptions(max_concurrency=1, xcom_fields=None), log=log, stop_event=stop_event)
+    run = BulkRun(
+        hook.client, BulkOptions(max_concurrency=1, xcom_fields=None), log=log, stop_event=stop_event, log_summary=False
+    )
     summary = run.run(
         ids,
         request,

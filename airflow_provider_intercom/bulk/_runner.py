@@ -50,6 +50,8 @@ class BulkRun:
     :param log: where progress lines, and warnings about unusable rate-limit headers, go.
     :param clock: monotonic seconds, for progress and checkpoint intervals.
     :param stop_event: an event shared with the caller: once set, the run stops as by :meth:`stop`.
+    :param log_summary: log the run's closing "Intercom bulk ... finished" line (a single operator,
+        which logs its own line about its one conversation, turns it off).
     """
 
     def __init__(
@@ -60,8 +62,10 @@ class BulkRun:
         log: _Log,
         clock: Callable[[], float] = time.monotonic,
         stop_event: threading.Event | None = None,
+        log_summary: bool = True,
     ) -> None:
         self.engine = AsyncBulkEngine(client, options, logger=log)
+        self._log_summary = log_summary
         self._options = options
         self._log = log
         self._clock = clock
@@ -237,6 +241,8 @@ class BulkRun:
             read_backs=engine.read_backs,
         )
         counts = summary["counts"]
+        if not self._log_summary:
+            return summary
         self._log.info(
             "Intercom bulk %s finished: %d done (%d of them in an earlier try), %d skipped, %d failed "
             "of %d in %.1fs (%d requests, %d rate-limited answers).",

@@ -12,8 +12,8 @@ Intercom answers bodies as HTML and normalises the HTML it is sent (2.16 example
 
 * its ``part_type`` is the action's (``comment``, ``note``, ``close``, an assignment's);
 * its author is the admin the request was sent as;
-* its body's :func:`normalize_text` equals the sent body's (tags stripped, entities unescaped,
-  whitespace collapsed);
+* its body's :func:`normalize_text` (tags stripped, entities unescaped, whitespace collapsed)
+  equals the sent body's, read as HTML or as plain text (:func:`body_matches`);
 * its ``created_at`` is no earlier than the first send, minus :data:`~.facts.CLOCK_SKEW_SECONDS`.
   Replies also send ``created_at`` (a documented request field): Intercom stores it as given.
 
@@ -42,6 +42,7 @@ __all__ = [
     "ASSIGNMENT_PART_TYPES",
     "MessageSpec",
     "Verdict",
+    "body_matches",
     "find_part",
     "is_ambiguous",
     "normalize_text",
@@ -81,6 +82,21 @@ def normalize_text(text: str) -> str:
     :param text: a body as sent (plain text or HTML) or as Intercom answers it (HTML).
     """
     return _SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub(" ", text))).strip()
+
+
+def body_matches(sent: str, answered: str) -> bool:
+    """Whether a part's body (HTML, as Intercom answers it) is the body that was sent.
+
+    The sent body is read both ways, as HTML and as plain text, since which one Intercom took it
+    for is not known: plain text such as ``"a <b> c"`` or ``"<>"`` comes back escaped, and only
+    its plain reading (whitespace collapsed, nothing stripped) matches it. A body that is missed
+    would be posted twice.
+
+    :param sent: the body as sent.
+    :param answered: the part's body as Intercom answers it.
+    """
+    found = normalize_text(answered)
+    return found in (normalize_text(sent), _SPACE_RE.sub(" ", sent).strip())
 
 
 def validate_body(value: Any, *, where: str) -> str:
@@ -189,7 +205,6 @@ def find_part(conversation: Mapping[str, Any], spec: MessageSpec, text: str, *, 
         (minus :data:`~.facts.CLOCK_SKEW_SECONDS`) do not count.
     """
     parts = _parts(conversation)
-    wanted = normalize_text(text)
     since = sent_after - CLOCK_SKEW_SECONDS
     for part in parts:
         author = part.get("author")
@@ -201,7 +216,7 @@ def find_part(conversation: Mapping[str, Any], spec: MessageSpec, text: str, *, 
             and created is not None
             and created >= since
             and isinstance(part.get("body"), str)
-            and normalize_text(part["body"]) == wanted
+            and body_matches(text, part["body"])
         ):
             return "posted"
     container = conversation.get("conversation_parts")

@@ -53,7 +53,11 @@ def post_once(
         context, enabled=True, ids=ids, query=None, body=request.identity, log=log, messages=True, resend=resend
     )
     run = BulkRun(
-        hook.client, BulkOptions(max_concurrency=1, xcom_fields=None, summary="full"), log=log, stop_event=stop_event
+        hook.client,
+        BulkOptions(max_concurrency=1, xcom_fields=None, summary="full"),
+        log=log,
+        stop_event=stop_event,
+        log_summary=False,
     )
     summary = run.run(
         ids,

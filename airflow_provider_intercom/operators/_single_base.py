@@ -29,6 +29,31 @@ if TYPE_CHECKING:
 SINGLE_TEMPLATE_FIELDS: tuple[str, ...] = ("conversation_id", "intercom_conn_id")
 
 
+def outcome_line(conversation_id: str, action: str, answer: dict[str, Any]) -> str:
+    """The task log's line for what the request did, from the answer the task returns.
+
+    :param conversation_id: the conversation id.
+    :param action: the request's action (``"reply"``, ``"close"``, ...).
+    :param answer: Intercom's answer, or what the exactly-once path returned instead of it.
+    """
+    done = PAST_TENSE[action]
+    if answer.get("resumed"):
+        # A clear (or retry) of a task that already posted: say plainly that nothing was sent.
+        return (
+            f"Intercom conversation {conversation_id}: already {done} by an earlier try of this task; "
+            "nothing was posted again (resend=True posts it again)."
+        )
+    if answer.get("verified"):
+        return (
+            f"Intercom conversation {conversation_id} {done}: the answer was lost, and reading the conversation "
+            "back found the message posted once."
+        )
+    if "already_done" in answer:
+        return f"Intercom conversation {conversation_id} {done}: nothing to do ({answer['already_done']})."
+    details = ", ".join(f"{key}={answer.get(key)!r}" for key in ("state", "read", "name") if key in answer)
+    return f"Intercom conversation {conversation_id} {done}: {details}."
+
+
 class SingleConversationOperator(BaseOperator):
     """Apply one action to one Intercom conversation; Intercom's answer becomes the XCom.
 
@@ -102,14 +127,7 @@ class SingleConversationOperator(BaseOperator):
                     )
                 else:
                     answer = hook.client.send_action(request, conversation_id)
-                self.log.info(
-                    "Intercom conversation %s %s: %s.",
-                    conversation_id,
-                    PAST_TENSE[request.action],
-                    f"nothing to do ({answer['already_done']})"
-                    if "already_done" in answer
-                    else ", ".join(f"{key}={answer.get(key)!r}" for key in ("state", "read", "name") if key in answer),
-                )
+                self.log.info("%s", outcome_line(conversation_id, request.action, answer))
                 # What the "View in Intercom" link needs, stored now: get_link must not call Intercom.
                 app_id_code = hook.get_app_id_code()
             finally:

@@ -190,23 +190,47 @@ def test_a_bulk_note_cut_by_execution_timeout_and_retried_posts_one_note_each(
         assert len(reads) < 120, len(reads)
 
 
+def _clear_after_success(emu: IntercomEmulator, monkeypatch: pytest.MonkeyPatch, dag_id: str, task_id: str) -> str:
+    """Run the DAG (the task succeeds), clear the task through the REST API, run its next try; its
+    output. No message is posted by that try.
+
+    On 3.3 the clear keeps the record the run kept; on 3.4 a plain clear discards it, and the next
+    try reads every conversation back instead.
+    """
+    from tests.operators.test_resume_clear import _clear, _run_again
+
+    result = run_dag(dag_id)
+    assert result.state_of(task_id) == "success"
+    emu.clear_requests()
+    cleared = _clear(monkeypatch, result.run_id, dag_id=dag_id, task_id=task_id, only_failed=False)
+    assert cleared.json()["total_entries"] == 1, cleared.text
+    out = _run_again(result.run_id, dag_id=dag_id, task_id=task_id)
+    assert [r for r in emu.requests if r.method == "POST"] == [], out[-3000:]
+    return out
+
+
 @pytest.mark.skipif(AIRFLOW_LINE < (3, 3), reason="clears a task through Airflow 3's REST API")
 @pytest.mark.intercom_emulator(conversations=20)
 def test_clearing_a_successful_note_task_posts_nothing_again(
     intercom_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.operators.test_resume_clear import _clear, _run_again
-
     emu = intercom_emulator
-    result = run_dag("test_intercom_note_small")
-    assert result.state_of("notes") == "success"
-    emu.clear_requests()
 
-    # On 3.3 the clear keeps the record the run kept; on 3.4 a plain clear discards it, and the
-    # next try reads every conversation back instead.
-    cleared = _clear(monkeypatch, result.run_id, dag_id="test_intercom_note_small", task_id="notes", only_failed=False)
-    assert cleared.json()["total_entries"] == 1, cleared.text
-    out = _run_again(result.run_id, dag_id="test_intercom_note_small", task_id="notes")
+    _clear_after_success(emu, monkeypatch, "test_intercom_note_small", "notes")
 
-    assert [r for r in emu.requests if r.method == "POST"] == [], out[-3000:]
     assert {cid: _count(emu, str(cid), "note", NOTE) for cid in range(1, 21)} == {cid: 1 for cid in range(1, 21)}
+
+
+@pytest.mark.skipif(AIRFLOW_LINE < (3, 3), reason="clears a task through Airflow 3's REST API")
+@pytest.mark.intercom_emulator(conversations=10)
+def test_clearing_a_successful_single_reply_says_nothing_was_posted_again(
+    intercom_emulator: IntercomEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = intercom_emulator
+
+    out = _clear_after_success(emu, monkeypatch, "test_intercom_reply_single", "reply")
+
+    assert _count(emu, "7", "comment", "Thanks! We're on it.") == 1
+    if AIRFLOW_LINE == (3, 3):  # on 3.4 a plain clear discards the record: the try reads back instead
+        assert "already replied to by an earlier try of this task; nothing was posted again" in out, out[-3000:]
+    assert "Intercom bulk" not in out, out[-3000:]  # a single-conversation task says nothing of a bulk run

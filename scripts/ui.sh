@@ -186,10 +186,14 @@ cat <<EOF
   Connection:         intercom_default -> $emulator_url (Admin > Connections; press Test)
   Example DAGs:       example_intercom_mark_read, example_intercom_bulk_nightly (progress lines
                       in its Logs, about every 10 s), example_intercom_bulk_from_upstream,
-                      example_intercom_bulk_update (they run when you trigger them: make ui
-                      starts no scheduled runs, though the DAGs show their schedules)
+                      example_intercom_bulk_update, example_intercom_close_stale,
+                      example_intercom_reroute_teammate, example_intercom_tag_from_upstream,
+                      example_intercom_reply_generated (replies posted once: clear its task and
+                      the log says nothing was posted again). They run when you trigger them:
+                      make ui starts no scheduled runs, though the DAGs show their schedules.
   Where to look:      XCom under Browse > XComs, or a task instance's Storage > XCom; "View in
-                      Intercom" on a mark_read task's Details tab; progress in the task's Logs.
+                      Intercom" on a mark_read task's Details tab; progress in the task's Logs;
+                      a reply run's record under a task instance's Storage > Task State Store.
                       The nightly DAG's first run marks every unread conversation; later runs
                       find none until make ui starts again.
   Logs:               $AIRFLOW_LOG

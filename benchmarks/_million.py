@@ -92,7 +92,7 @@ def _rows(ids: int, trivial: dict[str, Any], bulk: dict[str, Any]) -> list[Row]:
         ),
         Row(
             f"XCom of the summary, {label}",
-            f"{bulk['xcom_bytes'] / 1024:,.0f} KB",
+            f"{bulk['xcom_bytes']:,} bytes" if bulk["xcom_bytes"] < 10_240 else f"{bulk['xcom_bytes'] / 1024:,.0f} KB",
             f"<= {XCOM_KB:g} KB",
             verdict(bulk["xcom_bytes"] <= XCOM_KB * 1024),
         ),

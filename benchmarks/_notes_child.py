@@ -144,8 +144,8 @@ def _bulk_note(url: str, token: str, ids: list[str], admin_id: str, text: str, t
         write_ahead=lambda upto: True,
         write_ahead_batch=write_ahead_batch(None),
     )
-    verified = sum(1 for entry in summary["updated"] if entry.get("verified"))
-    return {"counts": summary["counts"], "succeeded": summary["counts"]["updated"], "verified": verified}
+    counts = summary["counts"]
+    return {"counts": counts, "succeeded": counts["updated"], "verified": counts["verified"]}
 
 
 def client(args: argparse.Namespace) -> int:

@@ -20,7 +20,6 @@ from airflow_provider_intercom.connection import DEFAULT_CONN_ID
 from airflow_provider_intercom.exceptions import task_error
 from airflow_provider_intercom.hooks.intercom import IntercomHook
 from airflow_provider_intercom.links import CONVERSATION_URL_XCOM_KEY, IntercomConversationLink, conversation_url
-from airflow_provider_intercom.operators._post_once import post_once
 
 if TYPE_CHECKING:
     from airflow_provider_intercom.client._actions import ConversationRequest
@@ -114,6 +113,9 @@ class SingleConversationOperator(BaseOperator):
             try:
                 request = self.prepare(hook, where)
                 if request.message is not None:
+                    # Imported here: the bulk engine behind it is not for DAG parsing to pay for.
+                    from airflow_provider_intercom.operators._post_once import post_once
+
                     # Created here, not in __init__: Airflow copies operators, and an Event cannot be copied.
                     self._stop_event = threading.Event()
                     answer = post_once(

@@ -31,9 +31,8 @@ class _JinjaSyntax(Protocol):
 def template_markers(env: _JinjaSyntax) -> tuple[str, ...]:
     """What a string must contain for ``env`` to render it as anything but itself.
 
-    A line end counts too: Jinja drops a trailing ``\n``, ``\r\n`` or ``\r``
-    (``keep_trailing_newline`` is off in Airflow's environments), so an id read with its line end
-    was always rendered without it.
+    A line end counts too: Jinja drops a trailing one (LF, CRLF or CR; ``keep_trailing_newline``
+    is off in Airflow's environments), so an id read with its line end was always rendered without it.
 
     :param env: the Jinja environment the task renders with.
     """

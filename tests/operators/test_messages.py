@@ -184,10 +184,11 @@ def test_a_bulk_note_cut_by_execution_timeout_and_retried_posts_one_note_each(
     tries = _tries(emu)
     assert len(tries) >= 2
     # A retry reads back only what the write-ahead record says may have been sent unconfirmed:
-    # about a second of sends (50 here), plus what was on the wire, not the 600 ids.
+    # a batch or a few of about a second of sends each (50 here; 20 to 70 reads measured on a quiet
+    # machine, 172 on a loaded one), plus what was on the wire; without the record, all 600.
     for retry in tries[1:]:
         reads = [r for r in retry if r.method == "GET" and r.path != "/me"]
-        assert len(reads) < 120, len(reads)
+        assert len(reads) < 300, len(reads)
 
 
 def _clear_after_success(emu: IntercomEmulator, monkeypatch: pytest.MonkeyPatch, dag_id: str, task_id: str) -> str:

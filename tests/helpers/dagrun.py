@@ -13,7 +13,7 @@ from typing import Any
 from airflow_provider_intercom.testing import dagrun
 from airflow_provider_intercom.testing.dagrun import DagRunResult
 
-__all__ = ["AIRFLOW_3", "DagRunResult", "load_dag", "run_dag", "task_instance"]
+__all__ = ["AIRFLOW_3", "DagRunResult", "load_dag", "rendered_fields", "run_dag", "task_instance"]
 
 AIRFLOW_3 = True
 try:
@@ -45,3 +45,18 @@ def task_instance(result: DagRunResult, task_id: str) -> tuple[int, datetime, da
             session.query(TaskInstance).filter_by(dag_id=result.dag.dag_id, run_id=result.run_id, task_id=task_id).one()
         )
         return ti.try_number, ti.start_date, ti.end_date
+
+
+def rendered_fields(result: DagRunResult, task_id: str) -> dict[str, Any] | None:
+    """What the UI's Rendered Template view shows for a task instance of the run (Airflow 3)."""
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = (
+            session.query(TaskInstance).filter_by(dag_id=result.dag.dag_id, run_id=result.run_id, task_id=task_id).one()
+        )
+        # Through Airflow's own reader: 3.4 keys the table by task instance, earlier versions by its parts.
+        fields: dict[str, Any] | None = RenderedTaskInstanceFields.get_templated_fields(ti, session=session)
+        return fields

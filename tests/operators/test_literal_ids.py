@@ -10,7 +10,7 @@ import pytest
 
 from airflow_provider_intercom.operators.intercom import IntercomMarkConversationsReadOperator
 from airflow_provider_intercom.testing.emulator import IntercomEmulator
-from tests.helpers.dagrun import AIRFLOW_3, run_dag
+from tests.helpers.dagrun import AIRFLOW_3, rendered_fields, run_dag
 from tests.helpers.emulator_log import put_ids
 
 try:
@@ -76,12 +76,9 @@ def test_literal_templated_and_upstream_ids_in_a_dag_run(intercom_emulator: Inte
     assert [c["id"] for c in result.xcom("from_upstream")["updated"]] == ["5", "6"]
     assert sorted(put_ids(intercom_emulator)) == ["2", "3", "4", "5", "6"]
     if AIRFLOW_3:
-        from airflow.models.renderedtifields import RenderedTaskInstanceFields
-        from airflow.utils.session import create_session
-
-        with create_session() as session:
-            row = session.query(RenderedTaskInstanceFields).filter_by(dag_id=result.dag_id, task_id="literal").one()
+        shown_fields = rendered_fields(result, "literal")
+        assert shown_fields is not None
         # The UI's Rendered Template view: the list, cut to [core] max_templated_field_length.
-        shown = str(row.rendered_fields["conversation_ids"])
+        shown = str(shown_fields["conversation_ids"])
         assert shown.startswith("Truncated.")
         assert "'1', '2', '3'" in shown

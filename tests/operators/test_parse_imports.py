@@ -6,10 +6,14 @@ import json
 import subprocess
 import sys
 
+# What Airflow itself loads for an operator (Airflow 2 imports requests) is not the provider's doing.
 SCRIPT = """
 import json, sys
+import airflow_provider_intercom._compat
+before = set(sys.modules)
 import airflow_provider_intercom.operators
-print(json.dumps(sorted(m for m in ("aiohttp", "requests", "airflow_provider_intercom.bulk") if m in sys.modules)))
+added = set(sys.modules) - before
+print(json.dumps(sorted(m for m in ("aiohttp", "requests", "airflow_provider_intercom.bulk") if m in added)))
 """
 
 

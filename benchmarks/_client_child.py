@@ -14,14 +14,12 @@ UNIX time, so that several clients start together.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import resource
 import sys
 import time
 from typing import Any
 
-from _clients import PeakRss, bare_mark_read, bare_session, make_hook, sdk_client
+from _clients import bare_mark_read, bare_session, make_hook, measure, sdk_client
 
 
 class _Quiet:
@@ -85,24 +83,11 @@ def main(argv: list[str]) -> int:
         import aiohttp  # noqa: F401 - imported before the clock starts, as a warm worker would have it
 
         work = lambda: _bulk(args.url, args.token, ids, args.mode)  # noqa: E731
-    gc.collect()
     if args.start_at is not None:
         time.sleep(max(0.0, args.start_at - time.time()))
-    with PeakRss() as probe:
-        cpu0, wall0, started_at = time.process_time(), time.perf_counter(), time.time()
-        result = work()
-        cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
+    result = measure(work)
     result.pop("_summary", None)
-    result.update(
-        mode=args.mode,
-        ids=args.count,
-        started_at=started_at,
-        cpu_s=cpu_s,
-        wall_s=wall_s,
-        start_rss_bytes=probe.start_rss,
-        peak_growth_bytes=probe.growth_bytes,
-        peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    )
+    result.update(mode=args.mode, ids=args.count)
     print(json.dumps(result))
     return 0
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import resource
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -123,3 +126,24 @@ class PeakRss:
         self._thread.join()
         self.peak_sampled = max(self.peak_sampled, self._process.memory_info().rss)
         self.end_maxrss = self._maxrss()
+
+
+def measure(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``work`` in this process and add what it cost: CPU and wall seconds, and peak memory.
+
+    :param work: the client's run; returns its figures (a dict, which is extended and returned).
+    """
+    gc.collect()
+    with PeakRss() as probe:
+        cpu0, wall0, started_at = time.process_time(), time.perf_counter(), time.time()
+        result = work()
+        cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
+    result.update(
+        started_at=started_at,
+        cpu_s=cpu_s,
+        wall_s=wall_s,
+        start_rss_bytes=probe.start_rss,
+        peak_growth_bytes=probe.growth_bytes,
+        peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    )
+    return result

@@ -26,7 +26,7 @@ from typing import Any
 
 from _emulator import EmulatorProcess
 from _notes_child import LOG_FILE, NOTES_FILE
-from _sections import BENCH_DIR, MB, Row, _efficiency_rows, _finish_client, count_windows, verdict
+from _sections import BENCH_DIR, Row, _efficiency_rows, _finish_client, client_row, count_windows, verdict
 
 CHILD = BENCH_DIR / "_notes_child.py"
 #: The emulator's token owner: the admin the notes are posted as.
@@ -182,13 +182,7 @@ def notes(
             "0 duplicated, 0 missing",
             verdict(duplicated == 0 and missing == 0),
         ),
-        Row(
-            f"Client CPU and peak RSS, {label}",
-            f"{cpu_us:.0f} us CPU per note; peak RSS {client['peak_rss_bytes'] / MB:.0f} MB "
-            f"(+{client['peak_growth_bytes'] / MB:.1f} MB in the run)",
-            "-",
-            "info",
-        ),
+        client_row(label, client, "note"),
     ]
     return {
         "ids": ids,

@@ -22,19 +22,16 @@ Usage: ``python benchmarks/_notes_child.py emulator --out DIR --conversations N 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import resource
 import signal
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from _clients import PeakRss
+from _clients import measure
 
 #: The file, in ``--out``, where the emulator writes its count of notes.
 NOTES_FILE = "notes.json"
@@ -153,22 +150,8 @@ def client(args: argparse.Namespace) -> int:
 
     # The input list is the caller's memory, not the client's: built before the baseline.
     ids = [str(i) for i in range(1, args.count + 1)]
-    gc.collect()
-    with PeakRss() as probe:
-        cpu0, wall0, started_at = time.process_time(), time.perf_counter(), time.time()
-        result = _bulk_note(args.url, args.token, ids, args.admin_id, args.text, args.timeout)
-        cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
-    result.update(
-        mode="note",
-        ids=args.count,
-        timeout_s=args.timeout,
-        started_at=started_at,
-        cpu_s=cpu_s,
-        wall_s=wall_s,
-        start_rss_bytes=probe.start_rss,
-        peak_growth_bytes=probe.growth_bytes,
-        peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    )
+    result = measure(lambda: _bulk_note(args.url, args.token, ids, args.admin_id, args.text, args.timeout))
+    result.update(mode="note", ids=args.count, timeout_s=args.timeout)
     print(json.dumps(result))
     return 0
 

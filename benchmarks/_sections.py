@@ -160,15 +160,7 @@ def efficiency(median: float, windows: int, limit: int = 1667, window: int = 10,
     counts = client["counts"]
     label = f"median {median * 1000:.0f} ms / p95 {p95 * 1000:.0f} ms" + ("" if mode == "bulk" else f", bulk {mode}")
     rows = _efficiency_rows(label, figures, counts["failed"], counts["total"])
-    rows.append(
-        Row(
-            f"Client CPU and peak RSS, {label}",
-            f"{1e6 * client['cpu_s'] / max(client['succeeded'], 1):.0f} us CPU per successful call; "
-            f"peak RSS {client['peak_rss_bytes'] / MB:.0f} MB (+{client['peak_growth_bytes'] / MB:.1f} MB in the run)",
-            "-",
-            "info",
-        )
-    )
+    rows.append(client_row(label, client, "successful call"))
     return {
         "ids": ids,
         "limit": limit,
@@ -324,3 +316,14 @@ def emulator_throughput(duration: float) -> dict[str, Any]:
         )
     ]
     return result
+
+
+def client_row(label: str, client: dict[str, Any], per: str) -> Row:
+    """The info row of a client process's CPU per unit of work and its peak memory (``_clients.measure``)."""
+    return Row(
+        f"Client CPU and peak RSS, {label}",
+        f"{1e6 * client['cpu_s'] / max(client['succeeded'], 1):.0f} us CPU per {per}; "
+        f"peak RSS {client['peak_rss_bytes'] / MB:.0f} MB (+{client['peak_growth_bytes'] / MB:.1f} MB in the run)",
+        "-",
+        "info",
+    )
